@@ -1,0 +1,196 @@
+"""The graph model, declared once (DESIGN.md section 2).
+
+Everything else is derived from these declarations: the Neo4j constraints and
+MERGE statements (:mod:`graph.cypher`), the validation of ingest rows
+(:mod:`ingest.canonical`) and the GraphQL object types (:mod:`api.types`).
+
+Labels and relationship types are the only identifiers ever placed into Cypher
+text, and they come from here; every value travels as a parameter.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "RISKS", "SOCIAL_RISKS", "ENVIRONMENTAL_RISKS", "ACTOR_LABELS", "PARTY_LABELS",
+    "Prop", "NodeType", "RelType", "NODES", "RELS", "node_type", "rel_type", "is_active",
+    "rel_key", "RISK_NAMES",
+]
+
+PropType = Literal["str", "int", "float", "date", "bool", "list"]
+
+SOCIAL_RISKS = ("human_rights", "forced_labour", "child_labour", "discrimination", "living_wage",
+                "health_safety", "excessive_hours", "job_insecurity", "freedom_of_association")
+ENVIRONMENTAL_RISKS = ("air_pollution", "water_scarcity", "resource_depletion")
+RISKS = SOCIAL_RISKS + ENVIRONMENTAL_RISKS
+
+
+@dataclass(frozen=True)
+class Prop:
+    """One property of a node or relationship.
+
+    ``enum`` restricts string values; ``lo``/``hi`` bound numbers (inclusive).
+    """
+
+    name: str
+    type: PropType = "str"
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    lo: float | None = None
+    hi: float | None = None
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    props: tuple[Prop, ...]
+    doc: str = ""
+    key: str = "id"
+
+    def prop(self, name: str) -> Prop:
+        return next(p for p in self.props if p.name == name)
+
+
+@dataclass(frozen=True)
+class RelType:
+    """A relationship type with its allowed endpoints.
+
+    ``key`` names the properties that tell parallel relationships between the
+    same two nodes apart (e.g. two sourcing periods of one buyer at one
+    factory).  They are folded into the ``key`` property the MERGE matches on,
+    so a reload updates instead of duplicating.
+    """
+
+    type: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    props: tuple[Prop, ...] = ()
+    key: tuple[str, ...] = ()
+    doc: str = ""
+
+    def prop(self, name: str) -> Prop:
+        return next(p for p in self.props if p.name == name)
+
+
+def _actor(*extra: Prop) -> tuple[Prop, ...]:
+    return (Prop("name", required=True), Prop("country", required=True, doc="ISO 3166-1 alpha-2"),
+            *extra)
+
+
+SOURCE = Prop("source", doc="provenance: the file, list or declaration this fact came from")
+SINCE = Prop("since", "date")
+UNTIL = Prop("until", "date")
+PROVENANCE = (Prop("source_type", doc="canonical, oshub or brand-list"),
+              Prop("reported_on", "date", doc="the reporting date of the source"))
+
+NODES: tuple[NodeType, ...] = (
+    NodeType("Covenant", (
+        Prop("name", required=True), Prop("sector", required=True),
+        Prop("signed_on", "date", required=True), Prop("ends_on", "date"),
+    ), "An IMVO covenant (responsible business conduct agreement)."),
+    NodeType("Company", _actor(
+        Prop("kind", required=True, enum=("brand", "retailer", "manufacturer", "bank", "insurer",
+                                          "pension_fund", "other")),
+        Prop("website"),
+    ), "A company: a covenant signatory, a buyer, or an investor."),
+    NodeType("Supplier", _actor(
+        Prop("kind", enum=("agent", "vendor", "group", "other")),
+    ), "An agent, vendor or group between buyers and factories."),
+    NodeType("Factory", _actor(
+        Prop("address"), Prop("os_id", doc="Open Supply Hub id"),
+        Prop("lat", "float", lo=-90, hi=90), Prop("lon", "float", lo=-180, hi=180),
+        Prop("workers", "int", lo=0), Prop("products", "list"),
+        Prop("sector", "list"), Prop("processing_type", "list"), Prop("workers_band"),
+        Prop("is_closed", "bool"),
+    ), "A production location."),
+    NodeType("Country", (
+        Prop("name"), Prop("ituc_rating", enum=("1", "2", "3", "4", "5", "5+")),
+        Prop("living_wage_gap", "float", lo=0, hi=1),
+    ), "A country; id is the ISO 3166-1 alpha-2 code."),
+    NodeType("Union", _actor(Prop("level", enum=("workplace", "national", "global"))),
+             "A trade union."),
+    NodeType("NGO", _actor(Prop("focus")), "A non-governmental organisation."),
+    NodeType("Organisation", _actor(
+        Prop("kind", required=True, enum=("government", "embassy", "facilitator",
+                                          "industry_association", "knowledge_institute", "other")),
+    ), "A government body, embassy, facilitator, industry association or knowledge institute."),
+    NodeType("Risk", (Prop("name"), Prop("category", enum=("social", "environmental"))),
+             "A social or environmental risk named by the covenants."),
+    NodeType("Grievance", (
+        Prop("risk", required=True, enum=RISKS), Prop("filed_on", "date", required=True),
+        Prop("status", required=True, enum=("open", "resolved")), Prop("summary"),
+    ), "A complaint about a factory."),
+)
+
+ACTOR_LABELS = ("Company", "Supplier", "Factory", "Union", "NGO", "Organisation")
+PARTY_LABELS = ("Company", "Union", "NGO", "Organisation")
+
+RELS: tuple[RelType, ...] = (
+    RelType("PARTY_TO", PARTY_LABELS, ("Covenant",),
+            (Prop("role", required=True, enum=("signatory", "facilitator", "observer")),
+             SINCE, UNTIL, SOURCE, *PROVENANCE), key=("role", "since")),
+    RelType("SOURCES_FROM", ("Company",), ("Factory",),
+            (Prop("share", "float", lo=0, hi=1), Prop("products", "list"), SINCE, UNTIL,
+             Prop("disclosure", enum=("public", "confidential")), SOURCE, *PROVENANCE),
+            key=("since",)),
+    RelType("BUYS_VIA", ("Company",), ("Supplier",), (SINCE, UNTIL, SOURCE, *PROVENANCE),
+            key=("since",)),
+    RelType("SUPPLIES_FROM", ("Supplier",), ("Factory",), (SINCE, UNTIL, SOURCE, *PROVENANCE),
+            key=("since",)),
+    RelType("OWNS", ("Supplier",), ("Factory",), (SOURCE, *PROVENANCE)),
+    RelType("LOCATED_IN", ACTOR_LABELS, ("Country",), (SOURCE,)),
+    RelType("REPRESENTS", ("Union",), ("Factory",),
+            (Prop("members", "int", lo=0), Prop("has_cba", "bool"), SOURCE, *PROVENANCE)),
+    RelType("AFFILIATED_WITH", ("Union",), ("Union",), (SOURCE,)),
+    RelType("ACTIVE_IN", ("NGO", "Organisation"), ("Country",), (SOURCE,)),
+    RelType("HAS_RISK", ("Country",), ("Risk",),
+            (Prop("level", required=True, enum=("low", "medium", "high")), SOURCE)),
+    RelType("PRIORITISES", ("Covenant",), ("Risk",), (SOURCE,)),
+    RelType("CONCERNS", ("Grievance",), ("Factory",), (SOURCE,)),
+    RelType("ABOUT", ("Grievance",), ("Risk",), (SOURCE,)),
+    RelType("FILED", ("Union", "NGO"), ("Grievance",), (SOURCE,)),
+    RelType("INVESTS_IN", ("Company",), ("Company",),
+            (Prop("kind", enum=("loan", "equity", "bond")), Prop("amount_eur", "float", lo=0),
+             SINCE, UNTIL, SOURCE, *PROVENANCE), key=("since",)),
+)
+
+_NODES = {n.label: n for n in NODES}
+_RELS = {r.type: r for r in RELS}
+
+
+def node_type(label: str) -> NodeType:
+    """The declared node type of ``label`` (KeyError when it is not declared)."""
+    return _NODES[label]
+
+
+def rel_type(type_: str) -> RelType:
+    """The declared relationship type ``type_`` (KeyError when it is not declared)."""
+    return _RELS[type_]
+
+
+def is_active(props: dict, on: dt.date) -> bool:
+    """A relationship is active on ``on`` when ``since <= on < until`` (open ends allowed).
+
+    >>> import datetime as dt
+    >>> is_active({"since": dt.date(2020, 1, 1), "until": dt.date(2021, 1, 1)}, dt.date(2021, 1, 1))
+    False
+    >>> is_active({"since": dt.date(2020, 1, 1)}, dt.date(2020, 1, 1))
+    True
+    """
+    since, until = props.get("since"), props.get("until")
+    return (since is None or since <= on) and (until is None or on < until)
+
+
+def rel_key(rel: RelType, props: dict) -> str:
+    """The value of the ``key`` property a MERGE matches on ('' when the type has none)."""
+    parts = []
+    for name in rel.key:
+        v = props.get(name)
+        parts.append("" if v is None else v.isoformat() if isinstance(v, dt.date) else str(v))
+    return "|".join(parts)
+
+
+RISK_NAMES = {r: r.replace("_", " ").capitalize() for r in RISKS}

@@ -1,0 +1,135 @@
+"""The Neo4j backend: official driver, batched ``UNWIND $rows`` MERGE, parameters only.
+
+The driver is created once by the caller (CLI entry or app lifespan) and
+passed in.  Constraints are created on first use; reads are routed as reads.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j.exceptions import AuthError, ConfigurationError, DriverError, Neo4jError, ServiceUnavailable
+
+from imvo.errors import StoreUnavailable
+
+from . import cypher
+from .model import node_type, rel_type
+from .store import GraphStore, NodeRow, ReadQuery, RelRow
+
+__all__ = ["Neo4jStore", "make_driver"]
+
+_UNAVAILABLE = (ServiceUnavailable, AuthError, ConfigurationError, DriverError, OSError)
+
+
+def make_driver(uri: str, user: str, password: str) -> neo4j.Driver:
+    """A driver for ``uri`` (bolt:// or neo4j:// routing); no credentials when password is empty."""
+    auth = (user, password) if password else None
+    try:
+        return GraphDatabase.driver(uri, auth=auth, connection_timeout=10,
+                                    connection_acquisition_timeout=30)
+    except (ValueError, ConfigurationError) as exc:
+        raise StoreUnavailable(f"bad NEO4J_URI {uri!r}: {exc}") from exc
+
+
+def _native(value: Any) -> Any:
+    """neo4j.time values -> datetime; lists and maps recursively."""
+    if isinstance(value, neo4j.time.Date):
+        return value.to_native()
+    if isinstance(value, neo4j.time.DateTime):
+        return value.to_native()
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _native(v) for k, v in value.items()}
+    return value
+
+
+class Neo4jStore(GraphStore):
+    kind = "neo4j"
+    batch_size = 10_000
+
+    def __init__(self, driver: neo4j.Driver, database: str = "neo4j", uri: str = "") -> None:
+        self.driver = driver
+        self.database = database
+        self.uri = uri
+        self._schema_ready = False
+
+    def describe(self) -> str:
+        return f"neo4j ({self.uri or 'driver'}, database {self.database})"
+
+    # -- plumbing ----------------------------------------------------------------
+    def _write(self, query: str, **params: Any) -> None:
+        self._ensure_schema()
+        self._execute(query, params, write=True)
+
+    def _execute(self, query: str, params: dict[str, Any], write: bool) -> list[dict[str, Any]]:
+        try:
+            records, _, _ = self.driver.execute_query(
+                query, params, database_=self.database,
+                routing_=RoutingControl.WRITE if write else RoutingControl.READ)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri or '?'} is unreachable: "
+                                   f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+        except Neo4jError as exc:
+            if exc.code and ("DatabaseNotFound" in exc.code or "Unavailable" in exc.code):
+                raise StoreUnavailable(f"Neo4j database {self.database!r}: {exc.message}") from exc
+            raise
+        return [{k: _native(v) for k, v in r.items()} for r in records]
+
+    def _ensure_schema(self) -> None:
+        if self._schema_ready:
+            return
+        for stmt in cypher.constraint_statements():
+            self._execute(stmt, {}, write=True)
+        self._schema_ready = True
+
+    def ping(self) -> None:
+        try:
+            self.driver.verify_connectivity(database=self.database)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri or '?'} is unreachable: {exc}") from exc
+        except Neo4jError as exc:
+            raise StoreUnavailable(f"Neo4j: {exc.message}") from exc
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def clear(self) -> None:
+        self._execute("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+                      {}, write=True)
+
+    # -- primitives --------------------------------------------------------------
+    def _merge_nodes(self, label: str, rows: Sequence[NodeRow]) -> None:
+        self._write(cypher.merge_nodes(node_type(label)),
+                    rows=[{"id": r.id, "props": r.props} for r in rows])
+
+    def _ensure_nodes(self, label: str, ids: Sequence[str]) -> None:
+        self._write(cypher.ensure_nodes(node_type(label)), ids=list(ids))
+
+    def _merge_rels(self, type_: str, source: str, target: str,
+                    rows: Sequence[tuple[RelRow, str]]) -> None:
+        self._write(cypher.merge_rels(rel_type(type_), source, target),
+                    rows=[{"start": r.start, "end": r.end, "key": k, "props": r.props}
+                          for r, k in rows])
+
+    def _existing(self, label: str, ids: Sequence[str]) -> Iterable[str]:
+        node_type(label)
+        rows = self._execute(f"MATCH (n:{label}) WHERE n.id IN $ids RETURN n.id AS id",
+                             {"ids": list(ids)}, write=False)
+        return [r["id"] for r in rows]
+
+    def _count_nodes(self, label: str) -> int:
+        node_type(label)
+        return self._execute(f"MATCH (n:{label}) RETURN count(n) AS c", {}, False)[0]["c"]
+
+    def _count_rels(self, type_: str) -> int:
+        rel_type(type_)
+        return self._execute(f"MATCH ()-[r:{type_}]->() RETURN count(r) AS c", {}, False)[0]["c"]
+
+    # -- reads -------------------------------------------------------------------
+    def read(self, query: ReadQuery, **params: Any) -> list[dict[str, Any]]:
+        return self._execute(query.cypher, params, write=False)
+
+

@@ -1,0 +1,245 @@
+"""The `imvo` command line (DESIGN.md section 8).
+
+Every error a user can cause ends in one line on stderr and a non-zero exit
+code, never a traceback: 0 success, 2 rows rejected, 1 fatal.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from imvo.errors import ImvoError
+from imvo.settings import Settings, get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="IMVO leverage graph: covenants, supply chains and joint leverage.")
+neo4j_app = typer.Typer(no_args_is_help=True, help="Run a local Neo4j (Java, no Docker needed).")
+app.add_typer(neo4j_app, name="neo4j")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = PROJECT_ROOT / "samples" / "demo"
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"error: {message}", markup=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """ImvoError (and a few OS errors) -> one line and exit 1."""
+    try:
+        yield
+    except ImvoError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise fail("interrupted", 130) from None
+
+
+def _open_store(settings: Settings):  # noqa: ANN202 - GraphStore; imported lazily for start-up time
+    from graph import open_store
+    return open_store(settings)
+
+
+@contextmanager
+def _progress(enabled: bool = True) -> Iterator[Callable[[str, int], None]]:
+    """A progress bar on stderr fed by ``(what, rows)`` calls."""
+    if not enabled or not err.is_terminal:
+        yield lambda what, n: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("reading", total=None)
+        done = 0
+
+        def update(what: str, n: int) -> None:
+            nonlocal done
+            done += n
+            bar.update(task, description=what, completed=done)
+        yield update
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(help="a dataset folder (canonical) or a file (oshub, brand-list)")],
+    format: Annotated[str, typer.Option("--format", "-f", help="canonical | oshub | brand-list")] = "canonical",
+    buyer: Annotated[Optional[str], typer.Option(help="the buying company's id (brand-list)")] = None,
+    map: Annotated[Optional[Path], typer.Option("--map", help="a column mapping file (brand-list)")] = None,
+    report: Annotated[Optional[Path], typer.Option(help="where to write the rejected rows (CSV)")] = None,
+    reported_on: Annotated[Optional[str], typer.Option(help="the source's reporting date, YYYY-MM-DD")] = None,
+) -> None:
+    """Load a dataset; rejected rows are reported and written to a report file (exit 2)."""
+    from ingest import load_path
+    settings = get_settings()
+    if not path.exists():
+        raise fail(f"{path} does not exist")
+    if format not in ("canonical", "oshub", "brand-list"):
+        raise fail(f"unknown format {format!r}: use canonical, oshub or brand-list")
+    with _user_errors():
+        rdate = None
+        if reported_on:
+            try:
+                rdate = dt.date.fromisoformat(reported_on)
+            except ValueError:
+                raise fail(f"--reported-on {reported_on!r} is not a date YYYY-MM-DD") from None
+        store = _open_store(settings)
+        try:
+            with _progress() as progress:
+                result = load_path(store, path, format=format, buyer=buyer, mapping=map,
+                                   reported_on=rdate, progress=progress)
+        finally:
+            store.close()
+    n_rows = sum(result.loaded.values())
+    out.print(f"loaded {n_rows} rows into {store.describe()}")
+    for name, n in result.loaded.items():
+        out.print(f"  {name}: {n} rows")
+    if result.rejects:
+        from ingest.canonical import write_report
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = report or settings.data_dir / "reports" / f"ingest-{stamp}-rejects.csv"
+        try:
+            write_report(result.rejects, target)
+            where = f"; all of them in {target}"
+        except OSError as exc:
+            where = f" (could not write the report to {target}: {exc.strerror})"
+        out.print(f"rejected {len(result.rejects)} rows{where}")
+        for r in result.rejects[:20]:
+            out.print(f"  {r}", markup=False)
+        if len(result.rejects) > 20:
+            out.print(f"  ... and {len(result.rejects) - 20} more")
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def status() -> None:
+    """The store in use and its node / relationship counts per label and type."""
+    settings = get_settings()
+    with _user_errors():
+        store = _open_store(settings)
+        try:
+            counts = store.counts()
+        finally:
+            store.close()
+    out.print(f"store: {store.describe()}")
+    table = Table("label / type", "count", box=None)
+    for label, n in counts.nodes.items():
+        table.add_row(f"(:{label})", str(n))
+    for type_, n in counts.rels.items():
+        table.add_row(f"[:{type_}]", str(n))
+    out.print(table)
+    out.print(f"total: {sum(counts.nodes.values())} nodes, {sum(counts.rels.values())} relationships")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+) -> None:
+    """Serve the GraphQL API (/graphql), the network views (/views/...) and /health."""
+    import uvicorn
+    with _user_errors():
+        if workers > 1:
+            uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                        log_level="info")
+        else:
+            from api.app import create_app
+            uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Load the bundled sample into a fresh embedded store and serve it."""
+    from ingest.canonical import ingest_dir
+    settings = get_settings()
+    data_dir = settings.data_dir / "demo"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    os.environ["IMVO_STORE"] = "embedded"
+    os.environ["IMVO_DATA_DIR"] = str(data_dir)
+    if not os.environ.get("IMVO_API_TOKENS"):
+        os.environ["IMVO_API_TOKENS"] = "demo-secretariat=secretariat"
+    get_settings.cache_clear()
+    with _user_errors():
+        store = _open_store(get_settings())
+        with _progress() as progress:
+            result = ingest_dir(store, SAMPLE_DIR, progress)
+    out.print(f"loaded the sample ({sum(result.loaded.values())} rows) into {data_dir}")
+    tokens = get_settings().tokens()
+    out.print(f"GraphQL: http://{host}:{port}/graphql   views: http://{host}:{port}/views/covenant/COV-GARMENT")
+    for token, role in tokens.items():
+        out.print(f"  token for {role}: Authorization: Bearer {token}", markup=False)
+    serve(host=host, port=port, workers=1)
+
+
+@neo4j_app.command("start")
+def neo4j_start(
+    port: Annotated[int, typer.Option(help="bolt port")] = 7687,
+    heap: Annotated[str, typer.Option(help="JVM heap")] = "2g",
+    pagecache: Annotated[str, typer.Option(help="page cache size")] = "1g",
+) -> None:
+    """Assemble Neo4j Community from Maven Central (once, cached) and start it on 127.0.0.1."""
+    from graph import neo4j_launcher as nl
+    instance = get_settings().data_dir / "neo4j"
+    running = nl.read_state(instance)
+    if running is not None:
+        out.print(running.uri)
+        err.print(f"already running (pid {running.pid}); export NEO4J_URI={running.uri}")
+        return
+    try:
+        server = nl.start(instance, port=port, heap=heap, pagecache=pagecache,
+                          progress=lambda msg: err.print(msg, markup=False))
+    except nl.Neo4jLauncherError as exc:
+        raise fail(str(exc)) from None
+    out.print(server.uri)
+    err.print(f"Neo4j {nl.NEO4J_VERSION} started (pid {server.pid}, data in {instance}); "
+              f"use: export IMVO_STORE=neo4j NEO4J_URI={server.uri}")
+
+
+@neo4j_app.command("stop")
+def neo4j_stop() -> None:
+    """Stop the local Neo4j started by `imvo neo4j start`."""
+    from graph import neo4j_launcher as nl
+    if nl.stop_instance(get_settings().data_dir / "neo4j"):
+        out.print("stopped")
+    else:
+        out.print("not running")
+
+
+@neo4j_app.command("status")
+def neo4j_status() -> None:
+    """Whether the local Neo4j runs, and its URI."""
+    from graph import neo4j_launcher as nl
+    running = nl.read_state(get_settings().data_dir / "neo4j")
+    if running is None:
+        out.print("not running")
+        raise typer.Exit(3)
+    out.print(f"running: {running.uri} (pid {running.pid})")
+
+
+def main() -> None:
+    try:
+        app()
+    except ImvoError as exc:  # a last resort; commands convert their own errors
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
