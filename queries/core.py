@@ -1,0 +1,424 @@
+"""The four contract questions (DESIGN.md section 7), over either store.
+
+Each backend returns the same raw facts through a :class:`ReadQuery` (Cypher
+for Neo4j, Python over the embedded graph); the shared code here applies the
+viewer's role, the ordering and the scoring, so both backends give identical
+answers.  Time semantics: a relationship is active on ``as_of`` when
+``since <= as_of < until``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.model import is_active
+from graph.store import GraphStore, GraphView, ReadQuery
+
+from .access import Viewer
+
+__all__ = [
+    "Node", "BuyerLink", "SharedFactory", "CoBuyer", "FactoryLeverage", "Opportunity",
+    "shared_factories", "co_buyers", "factory_leverage", "joint_action_opportunities",
+    "factory_context", "RISK_LEVEL_WEIGHT", "score_opportunity",
+]
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node as the query layer hands it on: label, id and its stored properties."""
+
+    label: str
+    id: str
+    props: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def of(cls, label: str, props: dict[str, Any]) -> Node:
+        return cls(label, props["id"], {k: v for k, v in props.items() if k != "key"})
+
+    @property
+    def name(self) -> str | None:
+        return self.props.get("name")
+
+
+@dataclass(frozen=True)
+class BuyerLink:
+    """A buyer's active sourcing at one factory (its links folded together)."""
+
+    company: Node
+    disclosures: tuple[str, ...]
+    shares: tuple[float, ...]
+    covenants: tuple[str, ...] = ()   # covenants the buyer is an active signatory of
+
+    @property
+    def share(self) -> float | None:
+        return sum(self.shares) if self.shares else None
+
+
+@dataclass(frozen=True)
+class SharedFactory:
+    factory: Node
+    buyers: list[Node]
+    buyer_count: int
+
+
+@dataclass(frozen=True)
+class CoBuyer:
+    company: Node
+    shared_factories: list[Node]
+    shared_count: int
+
+
+@dataclass(frozen=True)
+class UnionPresence:
+    union: Node
+    members: int | None
+    has_cba: bool | None
+
+
+@dataclass(frozen=True)
+class FactoryContext:
+    factory_id: str
+    unions: list[UnionPresence]
+    ngos: list[Node]
+    open_grievances: list[Node]
+    risk_levels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class FactoryLeverage:
+    factory: Node
+    buyers: list[Node]
+    signatory_buyers: list[Node]
+    buyer_count: int
+    signatory_buyer_count: int
+    combined_share: float | None
+    unions: list[UnionPresence]
+    ngos: list[Node]
+    open_grievances: list[Node]
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    factory: Node
+    signatory_buyers: list[Node]
+    signatory_buyer_count: int
+    combined_share: float | None
+    risk_level: str | None
+    open_grievances: list[Node]
+    unions: list[UnionPresence]
+    ngos: list[Node]
+    score: float
+
+
+# ---------------------------------------------------------------------------
+# raw facts, one ReadQuery per question; the Cypher and the Python agree
+# ---------------------------------------------------------------------------
+
+_ACTIVE = "({r}.since IS NULL OR {r}.since <= $as_of) AND ({r}.until IS NULL OR $as_of < {r}.until)"
+
+
+def _active(r: str) -> str:
+    return _ACTIVE.format(r=r)
+
+
+def _signatories(view: GraphView, covenant_id: str | None, as_of: dt.date) -> dict[str, set[str]]:
+    """{company id: covenants it is an active signatory of}."""
+    out: dict[str, set[str]] = defaultdict(set)
+    covenants = ([covenant_id] if covenant_id else [c["id"] for c in view.nodes("Covenant")])
+    for cid in covenants:
+        for props, label, party in view.inc("Covenant", cid, "PARTY_TO"):
+            if label == "Company" and props.get("role") == "signatory" and is_active(props, as_of):
+                out[party["id"]].add(cid)
+    return out
+
+
+def _fold(links: Iterable[dict]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    links = list(links)
+    return (tuple(sorted(ln.get("disclosure") or "confidential" for ln in links)),
+            tuple(ln["share"] for ln in links if ln.get("share") is not None))
+
+
+def _shared_py(view: GraphView, *, covenant_id: str | None, country: str | None, as_of: dt.date,
+               min_buyers: int) -> list[dict[str, Any]]:
+    per_factory: dict[str, dict[str, Any]] = {}
+    buyers: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    companies: dict[str, dict] = {}
+    for cid in _signatories(view, covenant_id, as_of):
+        company = view.node("Company", cid)
+        if company is None:
+            continue
+        companies[cid] = company
+        for props, _, factory in view.out("Company", cid, "SOURCES_FROM"):
+            if is_active(props, as_of) and (country is None or factory.get("country") == country):
+                per_factory[factory["id"]] = factory
+                buyers[factory["id"]][cid].append(props)
+    rows = []
+    for fid, by in buyers.items():
+        if len(by) >= min_buyers:
+            rows.append({"factory": per_factory[fid], "buyers": [
+                {"company": companies[c], "disclosures": list(_fold(ls)[0]), "shares": list(_fold(ls)[1])}
+                for c, ls in by.items()]})
+    return rows
+
+
+SHARED = ReadQuery("shared_factories", f"""
+MATCH (c:Company)-[p:PARTY_TO]->(cov:Covenant)
+WHERE p.role = 'signatory' AND ($covenant_id IS NULL OR cov.id = $covenant_id) AND {_active('p')}
+WITH DISTINCT c
+MATCH (c)-[s:SOURCES_FROM]->(f:Factory)
+WHERE {_active('s')} AND ($country IS NULL OR f.country = $country)
+WITH f, c, collect(coalesce(s.disclosure, 'confidential')) AS disclosures, collect(s.share) AS shares
+WITH f, collect({{company: c {{.*}}, disclosures: disclosures, shares: shares}}) AS buyers
+WHERE size(buyers) >= $min_buyers
+RETURN f {{.*}} AS factory, buyers
+""", _shared_py)
+
+
+def _factory_buyers_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date) -> list[dict[str, Any]]:
+    signatory = _signatories(view, None, as_of)
+    rows = []
+    for fid in ids:
+        factory = view.node("Factory", fid)
+        if factory is None:
+            continue
+        by: dict[str, list[dict]] = defaultdict(list)
+        companies: dict[str, dict] = {}
+        for props, label, company in view.inc("Factory", fid, "SOURCES_FROM"):
+            if is_active(props, as_of):
+                by[company["id"]].append(props)
+                companies[company["id"]] = company
+        rows.append({"factory": factory, "buyers": [
+            {"company": companies[c], "disclosures": list(_fold(ls)[0]), "shares": list(_fold(ls)[1]),
+             "covenants": sorted(signatory.get(c, ()))} for c, ls in by.items()]})
+    return rows
+
+
+FACTORY_BUYERS = ReadQuery("factory_buyers", f"""
+UNWIND $ids AS fid
+MATCH (f:Factory {{id: fid}})
+OPTIONAL MATCH (c:Company)-[s:SOURCES_FROM]->(f) WHERE {_active('s')}
+WITH f, c, collect(coalesce(s.disclosure, 'confidential')) AS disclosures, collect(s.share) AS shares
+WITH f, collect(CASE WHEN c IS NULL THEN NULL ELSE {{
+  company: c {{.*}}, disclosures: disclosures, shares: shares,
+  covenants: [(c)-[p:PARTY_TO]->(cv:Covenant) WHERE p.role = 'signatory' AND {_active('p')} | cv.id]
+}} END) AS buyers
+RETURN f {{.*}} AS factory, buyers
+""", _factory_buyers_py)
+
+
+def _context_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date,
+                risk: str | None) -> list[dict[str, Any]]:
+    rows = []
+    for fid in ids:
+        factory = view.node("Factory", fid)
+        if factory is None:
+            continue
+        country = factory.get("country")
+        unions = [{"union": u, "members": p.get("members"), "has_cba": p.get("has_cba")}
+                  for p, _, u in view.inc("Factory", fid, "REPRESENTS")]
+        ngos = [n for _, label, n in view.inc("Country", country, "ACTIVE_IN") if label == "NGO"]
+        griev = [g for _, _, g in view.inc("Factory", fid, "CONCERNS")
+                 if g.get("status") == "open" and g.get("filed_on") is not None and g["filed_on"] <= as_of]
+        levels = [p["level"] for p, _, r in view.out("Country", country, "HAS_RISK") if r["id"] == risk]
+        rows.append({"id": fid, "unions": unions, "ngos": ngos, "grievances": griev,
+                     "risk_levels": levels})
+    return rows
+
+
+CONTEXT = ReadQuery("factory_context", f"""
+UNWIND $ids AS fid
+MATCH (f:Factory {{id: fid}})
+RETURN f.id AS id,
+  [(u:Union)-[r:REPRESENTS]->(f) | {{union: u {{.*}}, members: r.members, has_cba: r.has_cba}}] AS unions,
+  [(n:NGO)-[:ACTIVE_IN]->(:Country {{id: f.country}}) | n {{.*}}] AS ngos,
+  [(g:Grievance)-[:CONCERNS]->(f) WHERE g.status = 'open' AND g.filed_on <= $as_of | g {{.*}}] AS grievances,
+  [(:Country {{id: f.country}})-[h:HAS_RISK]->(k:Risk) WHERE k.id = $risk | h.level] AS risk_levels
+""", _context_py)
+
+
+def _cobuyers_py(view: GraphView, *, company_id: str, covenant_id: str | None,
+                 as_of: dt.date) -> list[dict[str, Any]]:
+    signatory = _signatories(view, covenant_id, as_of)
+    own: dict[str, list[dict]] = defaultdict(list)
+    factories: dict[str, dict] = {}
+    for props, _, f in view.out("Company", company_id, "SOURCES_FROM"):
+        if is_active(props, as_of):
+            own[f["id"]].append(props)
+            factories[f["id"]] = f
+    rows = []
+    for fid, mine in own.items():
+        other: dict[str, list[dict]] = defaultdict(list)
+        companies: dict[str, dict] = {}
+        for props, _, c in view.inc("Factory", fid, "SOURCES_FROM"):
+            if c["id"] != company_id and c["id"] in signatory and is_active(props, as_of):
+                other[c["id"]].append(props)
+                companies[c["id"]] = c
+        for cid, links in other.items():
+            rows.append({"company": companies[cid], "factory": factories[fid],
+                         "own": list(_fold(mine)[0]), "other": list(_fold(links)[0])})
+    return rows
+
+
+COBUYERS = ReadQuery("co_buyers", f"""
+MATCH (me:Company {{id: $company_id}})-[s1:SOURCES_FROM]->(f:Factory)<-[s2:SOURCES_FROM]-(o:Company)
+WHERE o <> me AND {_active('s1')} AND {_active('s2')}
+  AND EXISTS {{
+    MATCH (o)-[p:PARTY_TO]->(cv:Covenant)
+    WHERE p.role = 'signatory' AND ($covenant_id IS NULL OR cv.id = $covenant_id) AND {_active('p')}
+  }}
+WITH o, f, collect(DISTINCT coalesce(s1.disclosure, 'confidential')) AS own,
+     collect(coalesce(s2.disclosure, 'confidential')) AS other
+RETURN o {{.*}} AS company, f {{.*}} AS factory, own, other
+""", _cobuyers_py)
+
+
+# ---------------------------------------------------------------------------
+# the questions
+# ---------------------------------------------------------------------------
+
+def _buyer_links(rows: list[dict]) -> list[BuyerLink]:
+    return sorted((BuyerLink(Node.of("Company", b["company"]), tuple(sorted(b["disclosures"])),
+                             tuple(sorted(b["shares"])), tuple(sorted(b.get("covenants") or ())))
+                   for b in rows), key=lambda b: b.company.id)
+
+
+def _visible(viewer: Viewer, links: Iterable[BuyerLink]) -> list[Node]:
+    return [b.company for b in links if viewer.sees_any(b.company.id, b.disclosures)]
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def shared_factories(store: GraphStore, viewer: Viewer, *, covenant_id: str | None = None,
+                     country: str | None = None, min_buyers: int = 2,
+                     as_of: dt.date | None = None) -> list[SharedFactory]:
+    """Factories where at least ``min_buyers`` active signatories have an active sourcing link.
+
+    Ordered by buyer count descending, then factory id.  ``buyer_count``
+    counts all such buyers; ``buyers`` names only those the viewer may see.
+    """
+    as_of = as_of or _today()
+    rows = store.read(SHARED, covenant_id=covenant_id, country=country, as_of=as_of,
+                      min_buyers=max(int(min_buyers), 1))
+    out = []
+    for r in rows:
+        links = _buyer_links(r["buyers"])
+        out.append(SharedFactory(Node.of("Factory", r["factory"]), _visible(viewer, links), len(links)))
+    out.sort(key=lambda s: (-s.buyer_count, s.factory.id))
+    return out
+
+
+def co_buyers(store: GraphStore, viewer: Viewer, *, company_id: str, covenant_id: str | None = None,
+              as_of: dt.date | None = None) -> list[CoBuyer]:
+    """Other signatory companies sharing at least one active factory with ``company_id``.
+
+    For a viewer other than the secretariat a shared factory counts only when
+    both links there are visible to it, so no confidential link is revealed.
+    Ordered by shared count descending, then company id.
+    """
+    as_of = as_of or _today()
+    rows = store.read(COBUYERS, company_id=company_id, covenant_id=covenant_id, as_of=as_of)
+    shared: dict[str, list[Node]] = defaultdict(list)
+    companies: dict[str, Node] = {}
+    for r in rows:
+        other = Node.of("Company", r["company"])
+        if not (viewer.sees_any(company_id, r["own"]) and viewer.sees_any(other.id, r["other"])):
+            continue
+        companies[other.id] = other
+        shared[other.id].append(Node.of("Factory", r["factory"]))
+    out = [CoBuyer(companies[c], sorted(fs, key=lambda f: f.id), len(fs)) for c, fs in shared.items()]
+    out.sort(key=lambda c: (-c.shared_count, c.company.id))
+    return out
+
+
+def factory_context(store: GraphStore, ids: Sequence[str], *, as_of: dt.date,
+                    risk: str | None = None) -> dict[str, FactoryContext]:
+    """Unions, NGOs active in the country, open grievances and a risk level, for many factories."""
+    rows = store.read(CONTEXT, ids=list(ids), as_of=as_of, risk=risk)
+    out = {}
+    for r in rows:
+        unions = sorted((UnionPresence(Node.of("Union", u["union"]), u.get("members"), u.get("has_cba"))
+                         for u in r["unions"]), key=lambda u: u.union.id)
+        ngos = sorted({n["id"]: Node.of("NGO", n) for n in r["ngos"]}.values(), key=lambda n: n.id)
+        griev = sorted((Node.of("Grievance", g) for g in r["grievances"]), key=lambda g: g.id)
+        levels = {risk: max(r["risk_levels"], key=RISK_LEVEL_WEIGHT.get)} if r["risk_levels"] and risk else {}
+        out[r["id"]] = FactoryContext(r["id"], unions, ngos, griev, levels)
+    return out
+
+
+def _combined(viewer: Viewer, links: Iterable[BuyerLink]) -> float | None:
+    """Sum of the known shares of the buyers whose link the viewer may see."""
+    shares = [b.share for b in links if b.share is not None and viewer.sees_any(b.company.id, b.disclosures)]
+    return round(sum(shares), 10) if shares else None
+
+
+def factory_leverage(store: GraphStore, viewer: Viewer, *, factory_id: str,
+                     as_of: dt.date | None = None) -> FactoryLeverage | None:
+    """A factory's buyers, signatory buyers, their combined share, unions, NGOs and open grievances.
+
+    ``None`` for an unknown factory.  A viewer other than the secretariat sees
+    only buyers with a visible link, and ``combined_share`` sums only their
+    shares; the counts cover all buyers.
+    """
+    as_of = as_of or _today()
+    rows = store.read(FACTORY_BUYERS, ids=[factory_id], as_of=as_of)
+    if not rows:
+        return None
+    links = _buyer_links(rows[0]["buyers"])
+    signatory = [b for b in links if b.covenants]
+    ctx = factory_context(store, [factory_id], as_of=as_of)[factory_id]
+    return FactoryLeverage(Node.of("Factory", rows[0]["factory"]), _visible(viewer, links),
+                           _visible(viewer, signatory), len(links), len(signatory),
+                           _combined(viewer, signatory), ctx.unions, ctx.ngos, ctx.open_grievances)
+
+
+RISK_LEVEL_WEIGHT = {"low": 1, "medium": 2, "high": 3}
+
+
+def score_opportunity(signatory_buyers: int, combined_share: float | None, risk_level: str | None,
+                      open_grievances: int, unions: int, has_cba: bool) -> float:
+    """The joint-action score; it rises with each factor the contract names.
+
+    ``2 x signatory buyers + 4 x combined share (0..1) + 1.5 x country risk
+    level (low 1, medium 2, high 3) + 2 x open grievances about the risk
+    (at most 3 counted) + 2 when a union represents workers + 1 more when it
+    has a collective agreement``.
+
+    >>> score_opportunity(3, 0.5, "high", 1, 1, False)
+    14.5
+    """
+    return round(2.0 * signatory_buyers + 4.0 * min(combined_share or 0.0, 1.0)
+                 + 1.5 * RISK_LEVEL_WEIGHT.get(risk_level or "", 0)
+                 + 2.0 * min(open_grievances, 3) + (2.0 if unions else 0.0) + (1.0 if has_cba else 0.0), 6)
+
+
+def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
+                               covenant_id: str | None = None, country: str | None = None,
+                               first: int = 20, as_of: dt.date | None = None) -> list[Opportunity]:
+    """Factories with at least two signatory buyers, ranked by :func:`score_opportunity`.
+
+    Ties are broken by factory id.  The score uses the shares the viewer may
+    see, so it never encodes a hidden buyer's share.
+    """
+    as_of = as_of or _today()
+    shared = store.read(SHARED, covenant_id=covenant_id, country=country, as_of=as_of, min_buyers=2)
+    ids = [r["factory"]["id"] for r in shared]
+    ctx = factory_context(store, ids, as_of=as_of, risk=risk)
+    out = []
+    for r in shared:
+        links = _buyer_links(r["buyers"])
+        f = Node.of("Factory", r["factory"])
+        c = ctx[f.id]
+        griev = [g for g in c.open_grievances if g.props.get("risk") == risk]
+        share = _combined(viewer, links)
+        level = c.risk_levels.get(risk)
+        score = score_opportunity(len(links), share, level, len(griev), len(c.unions),
+                                  any(u.has_cba for u in c.unions))
+        out.append(Opportunity(f, _visible(viewer, links), len(links), share, level, griev,
+                               c.unions, c.ngos, score))
+    out.sort(key=lambda o: (-o.score, o.factory.id))
+    return out[:max(first, 0)]
