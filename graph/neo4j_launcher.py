@@ -22,6 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from neo4j import GraphDatabase
+from neo4j.exceptions import DriverError, Neo4jError
+
 NEO4J_VERSION: str = "5.26.30"
 
 _DEPENDENCY_PLUGIN = "3.8.1"
@@ -61,6 +64,19 @@ _POM = """<?xml version="1.0" encoding="UTF-8"?>
 </project>
 """
 
+# Bolt's default netty shutdown quiet period makes every stop take ~10 s.
+_CONF = """\
+server.default_listen_address=127.0.0.1
+server.default_advertised_address=127.0.0.1
+server.bolt.listen_address=127.0.0.1:{port}
+server.http.enabled=false
+server.https.enabled=false
+dbms.security.auth_enabled=false
+dbms.usage_report.enabled=false
+server.memory.pagecache.size={pagecache}
+internal.dbms.bolt.netty_server_shutdown_quiet_period=0
+"""
+
 Progress = Callable[[str], None]
 
 
@@ -88,7 +104,7 @@ def _java_major() -> int | None:
         return None
     try:
         out = subprocess.run(
-            [java, "-version"], capture_output=True, text=True, timeout=30
+            [java, "-version"], check=False, capture_output=True, text=True, timeout=30
         ).stderr
     except (OSError, subprocess.SubprocessError):
         return None
@@ -111,9 +127,7 @@ def java_and_maven_available(cache_dir: Path | None = None) -> tuple[bool, str]:
     return True, ""
 
 
-def ensure_distribution(
-    cache_dir: Path | None = None, progress: Progress | None = None
-) -> Path:
+def ensure_distribution(cache_dir: Path | None = None, progress: Progress | None = None) -> Path:
     """Return the cache dir holding Neo4j's ``lib/``, assembling it first if needed.
 
     Assembly runs Maven in a temporary sibling directory that is renamed into
@@ -128,14 +142,27 @@ def ensure_distribution(
     if progress:
         progress(f"Downloading Neo4j {NEO4J_VERSION} from Maven Central into {cache_dir} ...")
     cache_dir.parent.mkdir(parents=True, exist_ok=True)
+    for stale in cache_dir.parent.glob(f".{cache_dir.name}.partial-*"):  # killed earlier runs
+        if time.time() - stale.stat().st_mtime > 3600:
+            shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{cache_dir.name}.partial-", dir=cache_dir.parent))
     try:
         tmp.chmod(0o755)
         pom = tmp / "pom.xml"
         pom.write_text(_POM.format(version=NEO4J_VERSION, plugin=_DEPENDENCY_PLUGIN))
-        cmd = [mvn, "-q", "-B", "-U", "-Dstyle.color=never", "-f", str(pom), "dependency:copy-dependencies",
-               "-DincludeScope=runtime", f"-DoutputDirectory={tmp / 'lib'}"]
-        result = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        cmd = [
+            mvn,
+            "-q",
+            "-B",
+            "-U",
+            "-Dstyle.color=never",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={tmp / 'lib'}",
+        ]
+        result = subprocess.run(cmd, check=False, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         if result.returncode != 0:
             output = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)
             lines = output.strip().splitlines()
@@ -234,31 +261,16 @@ class LocalNeo4j:
 
 
 def _write_conf(home: Path, port: int, pagecache: str) -> None:
-    conf = home / "conf"
-    conf.mkdir(parents=True, exist_ok=True)
-    (conf / "neo4j.conf").write_text(
-        "\n".join([
-            "server.default_listen_address=127.0.0.1",
-            "server.default_advertised_address=127.0.0.1",
-            f"server.bolt.listen_address=127.0.0.1:{port}",
-            "server.http.enabled=false",
-            "server.https.enabled=false",
-            "dbms.security.auth_enabled=false",
-            "dbms.usage_report.enabled=false",
-            f"server.memory.pagecache.size={pagecache}",
-            "internal.dbms.bolt.netty_server_shutdown_quiet_period=0",  # else ~10 s stop
-        ]) + "\n"
-    )
+    (home / "conf").mkdir(parents=True, exist_ok=True)
+    (home / "conf" / "neo4j.conf").write_text(_CONF.format(port=port, pagecache=pagecache))
 
 
 def _bolt_ready(uri: str) -> bool:
-    from neo4j import GraphDatabase
-
     try:
         with GraphDatabase.driver(uri, auth=None) as driver:
             driver.verify_connectivity()
         return True
-    except Exception:
+    except (DriverError, Neo4jError, OSError):
         return False
 
 
@@ -285,32 +297,56 @@ def start(
     port = port or _free_port()
     _write_conf(home, port, pagecache)
     (home / "logs").mkdir(parents=True, exist_ok=True)
-    cmd = ["java", f"-Xmx{heap}", *_JAVA_OPTS, "-cp", f"{lib}/*", _MAIN_CLASS,
-           f"--home-dir={home}", f"--config-dir={home / 'conf'}", "--console-mode"]
+    cmd = [
+        "java",
+        f"-Xmx{heap}",
+        *_JAVA_OPTS,
+        "-cp",
+        f"{lib}/*",
+        _MAIN_CLASS,
+        f"--home-dir={home}",
+        f"--config-dir={home / 'conf'}",
+        "--console-mode",
+    ]
     if progress:
         progress(f"Starting Neo4j {NEO4J_VERSION} on 127.0.0.1:{port} (home {home}) ...")
-    console = home / "logs" / _CONSOLE_LOG
-    with console.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=home, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+    with (home / "logs" / _CONSOLE_LOG).open("wb") as out:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=home,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = LocalNeo4j(home=home, port=port, pid=proc.pid, _proc=proc)
+    try:
+        _wait_until_ready(server, proc, wait_s)
+    except BaseException:
+        server.stop(timeout=10)
+        raise
+    state = {"pid": server.pid, "port": port, "uri": server.uri}
+    (home / _STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
+    if progress:
+        progress(f"Neo4j ready at {server.uri}")
+    return server
+
+
+def _wait_until_ready(server: LocalNeo4j, proc: subprocess.Popen[bytes], wait_s: float) -> None:
+    """Return once the log says "Started." and Bolt answers; raise if it dies or times out."""
+    console = server.home / "logs" / _CONSOLE_LOG
     deadline = time.monotonic() + wait_s
     started = False
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise Neo4jLauncherError(
-                f"Neo4j exited with code {proc.returncode} during start: {_log_tail(home)}"
+                f"Neo4j exited with code {proc.returncode} during start: {_log_tail(server.home)}"
             )
         started = started or "Started." in console.read_text(errors="replace")
         if started and _bolt_ready(server.uri):
-            state = {"pid": server.pid, "port": port, "uri": server.uri}
-            (home / _STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
-            if progress:
-                progress(f"Neo4j ready at {server.uri}")
-            return server
+            return
         time.sleep(0.5)
-    server.stop(timeout=10)
-    raise Neo4jLauncherError(f"Neo4j did not start within {wait_s:g} s: {_log_tail(home)}")
+    raise Neo4jLauncherError(f"Neo4j did not start within {wait_s:g} s: {_log_tail(server.home)}")
 
 
 def read_state(instance_dir: Path) -> LocalNeo4j | None:

@@ -477,7 +477,8 @@ def _sourcing(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
     w.rel("SOURCES_FROM", "Company", v["buyer_id"], "Factory", v["factory_id"], props, src)
     if v.get("supplier_id"):
         period = _pick(v, "since", "until")
-        w.rel("BUYS_VIA", "Company", v["buyer_id"], "Supplier", v["supplier_id"], period, src)
+        w.rel("BUYS_VIA", "Company", v["buyer_id"], "Supplier", v["supplier_id"],
+              {**period, "disclosure": props["disclosure"]}, src)
         w.rel("SUPPLIES_FROM", "Supplier", v["supplier_id"], "Factory", v["factory_id"], period, src)
 
 

@@ -26,7 +26,7 @@ def _docker_answers() -> bool:
     if docker is None:
         return False
     try:
-        result = subprocess.run([docker, "info"], capture_output=True, timeout=5)
+        result = subprocess.run([docker, "info"], check=False, capture_output=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return False
     return result.returncode == 0
@@ -46,11 +46,9 @@ def provide_neo4j(tmp_root: Path) -> tuple[str | None, str, Callable[[], None]]:
         try:
             from testcontainers.community.neo4j import Neo4jContainer
         except ImportError:  # older testcontainers
-            from testcontainers.neo4j import Neo4jContainer  # type: ignore[no-redef]
+            from testcontainers.neo4j import Neo4jContainer
 
-        container = Neo4jContainer(
-            "neo4j:5.26-community", username="neo4j", password="imvo-test-password"
-        )
+        container = Neo4jContainer("neo4j:5.26-community", username="neo4j", password="imvo-test-password")
         container.start()
         os.environ["NEO4J_USER"] = container.username
         os.environ["NEO4J_PASSWORD"] = container.password

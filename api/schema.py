@@ -1,0 +1,307 @@
+"""The GraphQL schema: the contract queries (DESIGN.md section 7) and what analysts need beside them."""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any, Optional
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
+from strawberry.types import Info
+
+from graph.model import RISKS
+from imvo.errors import ImvoError, InvalidInput
+from queries import core, navigate
+
+from .context import Context, in_thread
+from .types import (NGO, Company, Connection, Covenant, Entity, Factory, Grievance,
+                    Organisation, PageInfo, Risk, Supplier, TradeUnion, UnionPresence, entity)
+from .types import Country as CountryT
+
+MAX_DEPTH = 12
+
+
+def _check_risk(risk: str) -> str:
+    if risk not in RISKS:
+        raise InvalidInput(f"unknown risk {risk!r}; use one of {', '.join(RISKS)}")
+    return risk
+
+
+def _country(code: Optional[str]) -> Optional[str]:
+    if code is None:
+        return None
+    code = code.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise InvalidInput(f"country {code!r} is not an ISO 3166-1 alpha-2 code")
+    return code
+
+
+def _first(info: Info[Context, None], first: int) -> int:
+    cap = info.context.settings.max_results
+    if first < 0:
+        raise InvalidInput("first must not be negative")
+    if first > cap:
+        raise InvalidInput(f"first may be at most {cap}")
+    return first
+
+
+def _presence(u: core.UnionPresence, factory: core.Node | None = None) -> UnionPresence:
+    return UnionPresence(union=entity(u.union), factory=entity(factory), members=u.members, has_cba=u.has_cba)
+
+
+# ---------------------------------------------------------------------------
+# contract result types
+# ---------------------------------------------------------------------------
+
+@strawberry.type(description="A factory where several signatory buyers meet.")
+class SharedFactory:
+    factory: Factory
+    buyers: list[Company] = strawberry.field(description="the buyers the viewer may see")
+    buyer_count: int = strawberry.field(description="all active signatory buyers")
+
+
+@strawberry.type(description="Another signatory sharing factories with a company.")
+class CoBuyer:
+    company: Company
+    shared_factories: list[Factory]
+    shared_count: int
+
+
+@strawberry.type(description="What gives leverage at one factory.")
+class FactoryLeverage:
+    factory: Factory
+    buyers: list[Company] = strawberry.field(description="all active buyers the viewer may see")
+    signatory_buyers: list[Company]
+    buyer_count: int = strawberry.field(description="all active buyers (a count, visible to every role)")
+    signatory_buyer_count: int
+    combined_share: Optional[float] = strawberry.field(
+        description="sum of the known shares of the signatory buyers (for roles other than the "
+                    "secretariat: of those it may see)")
+    unions: list[TradeUnion]
+    union_presence: list[UnionPresence]
+    ngos: list[NGO] = strawberry.field(description="NGOs active in the factory's country")
+    open_grievances: list[Grievance]
+
+
+@strawberry.type(description="A factory ranked for joint action on a risk.")
+class Opportunity:
+    factory: Factory
+    signatory_buyers: list[Company]
+    signatory_buyer_count: int
+    combined_share: Optional[float]
+    risk_level: Optional[str] = strawberry.field(description="the factory country's level of the risk")
+    open_grievances: list[Grievance] = strawberry.field(description="open grievances about the risk")
+    unions: list[TradeUnion]
+    ngos: list[NGO]
+    score: float = strawberry.field(description="see queries.core.score_opportunity")
+
+
+def _cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def _offset(after: Optional[str]) -> int:
+    if not after:
+        return 0
+    try:
+        kind, _, n = base64.urlsafe_b64decode(after.encode()).decode().partition(":")
+        if kind == "o" and int(n) >= 0:
+            return int(n)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise InvalidInput(f"invalid cursor {after!r}")
+
+
+async def _page(info: Info[Context, None], label: str, country: Optional[str], search: Optional[str],
+                first: int, after: Optional[str]) -> Connection[Any]:
+    offset = _offset(after)
+    page = await in_thread(navigate.list_nodes, info.context.store, label, country=_country(country),
+                           text=search, offset=offset, limit=_first(info, first))
+    end = offset + len(page.items)
+    return Connection(total_count=page.total, nodes=[entity(n) for n in page.items],
+                      page_info=PageInfo(has_next_page=end < page.total,
+                                         end_cursor=_cursor(end) if page.items else None))
+
+
+async def _lookup(info: Info[Context, None], label: str, id_: str) -> Any:
+    return entity(await info.context.node_loader(label).load(id_))
+
+
+@strawberry.type
+class Query:
+    # -- the contract ------------------------------------------------------------
+    @strawberry.field(description="Factories where at least minBuyers active signatories of covenantId "
+                                  "(any covenant when omitted) have an active sourcing link on asOf "
+                                  "(default today). Ordered by buyerCount descending, then factory id.")
+    async def shared_factories(self, info: Info[Context, None], covenant_id: Optional[strawberry.ID] = None,
+                               country: Optional[str] = None, min_buyers: int = 2,
+                               as_of: Optional[dt.date] = None) -> list[SharedFactory]:
+        if min_buyers < 1:
+            raise InvalidInput("minBuyers must be at least 1")
+        rows = await in_thread(core.shared_factories, info.context.store, info.context.viewer,
+                               covenant_id=covenant_id, country=_country(country), min_buyers=min_buyers,
+                               as_of=as_of)
+        return [SharedFactory(factory=entity(r.factory), buyers=[entity(b) for b in r.buyers],
+                              buyer_count=r.buyer_count) for r in rows]
+
+    @strawberry.field(description="Other signatory companies sharing at least one active factory with the "
+                                  "company. Ordered by sharedCount descending, then company id.")
+    async def co_buyers(self, info: Info[Context, None], company_id: strawberry.ID,
+                        covenant_id: Optional[strawberry.ID] = None,
+                        as_of: Optional[dt.date] = None) -> list[CoBuyer]:
+        rows = await in_thread(core.co_buyers, info.context.store, info.context.viewer,
+                               company_id=company_id, covenant_id=covenant_id, as_of=as_of)
+        return [CoBuyer(company=entity(r.company), shared_factories=[entity(f) for f in r.shared_factories],
+                        shared_count=r.shared_count) for r in rows]
+
+    @strawberry.field(description="Buyers, signatory buyers, their combined share, unions, NGOs and open "
+                                  "grievances at a factory; null for an unknown factory.")
+    async def factory_leverage(self, info: Info[Context, None], factory_id: strawberry.ID,
+                               as_of: Optional[dt.date] = None) -> Optional[FactoryLeverage]:
+        r = await in_thread(core.factory_leverage, info.context.store, info.context.viewer,
+                            factory_id=factory_id, as_of=as_of)
+        if r is None:
+            return None
+        return FactoryLeverage(
+            factory=entity(r.factory), buyers=[entity(b) for b in r.buyers],
+            signatory_buyers=[entity(b) for b in r.signatory_buyers], buyer_count=r.buyer_count,
+            signatory_buyer_count=r.signatory_buyer_count, combined_share=r.combined_share,
+            unions=[entity(u.union) for u in r.unions],
+            union_presence=[_presence(u, r.factory) for u in r.unions],
+            ngos=[entity(n) for n in r.ngos], open_grievances=[entity(g) for g in r.open_grievances])
+
+    @strawberry.field(description="Factories with at least two signatory buyers, ranked by a score that "
+                                  "rises with the number of signatory buyers, their combined share, the "
+                                  "country's level of the risk, open grievances about it and union presence.")
+    async def joint_action_opportunities(self, info: Info[Context, None], risk: str,
+                                         covenant_id: Optional[strawberry.ID] = None,
+                                         country: Optional[str] = None, first: int = 20,
+                                         as_of: Optional[dt.date] = None) -> list[Opportunity]:
+        rows = await in_thread(core.joint_action_opportunities, info.context.store, info.context.viewer,
+                               risk=_check_risk(risk), covenant_id=covenant_id, country=_country(country),
+                               first=_first(info, first), as_of=as_of)
+        return [Opportunity(factory=entity(o.factory), signatory_buyers=[entity(b) for b in o.signatory_buyers],
+                            signatory_buyer_count=o.signatory_buyer_count, combined_share=o.combined_share,
+                            risk_level=o.risk_level, open_grievances=[entity(g) for g in o.open_grievances],
+                            unions=[entity(u.union) for u in o.unions], ngos=[entity(n) for n in o.ngos],
+                            score=o.score) for o in rows]
+
+    # -- lookups -----------------------------------------------------------------
+    @strawberry.field
+    async def factory(self, info: Info[Context, None], id: strawberry.ID) -> Optional[Factory]:
+        return await _lookup(info, "Factory", id)
+
+    @strawberry.field
+    async def company(self, info: Info[Context, None], id: strawberry.ID) -> Optional[Company]:
+        return await _lookup(info, "Company", id)
+
+    @strawberry.field
+    async def covenant(self, info: Info[Context, None], id: strawberry.ID) -> Optional[Covenant]:
+        return await _lookup(info, "Covenant", id)
+
+    @strawberry.field(description="A country by ISO 3166-1 alpha-2 code.")
+    async def country(self, info: Info[Context, None], code: str) -> Optional[CountryT]:
+        return await _lookup(info, "Country", code.strip().upper())
+
+    @strawberry.field
+    async def supplier(self, info: Info[Context, None], id: strawberry.ID) -> Optional[Supplier]:
+        return await _lookup(info, "Supplier", id)
+
+    @strawberry.field(name="union")
+    async def trade_union(self, info: Info[Context, None], id: strawberry.ID) -> Optional[TradeUnion]:
+        return await _lookup(info, "Union", id)
+
+    @strawberry.field
+    async def ngo(self, info: Info[Context, None], id: strawberry.ID) -> Optional[NGO]:
+        return await _lookup(info, "NGO", id)
+
+    @strawberry.field
+    async def organisation(self, info: Info[Context, None], id: strawberry.ID) -> Optional[Organisation]:
+        return await _lookup(info, "Organisation", id)
+
+    @strawberry.field
+    async def grievance(self, info: Info[Context, None], id: strawberry.ID) -> Optional[Grievance]:
+        return await _lookup(info, "Grievance", id)
+
+    @strawberry.field
+    async def risk(self, info: Info[Context, None], id: strawberry.ID) -> Optional[Risk]:
+        return await _lookup(info, "Risk", id)
+
+    @strawberry.field(description="Entities whose name contains the text (or whose id equals it).")
+    async def search(self, info: Info[Context, None], text: str, first: int = 20) -> list[Entity]:
+        if not text.strip():
+            raise InvalidInput("search text must not be empty")
+        found = await in_thread(navigate.search, info.context.store, text.strip(), limit=_first(info, first))
+        return [entity(n) for n in found]
+
+    # -- lists with filters and cursor pagination ----------------------------------
+    @strawberry.field(description="Factories ordered by id; filter by country and name.")
+    async def factories(self, info: Info[Context, None], country: Optional[str] = None,
+                        search: Optional[str] = None, first: int = 50,
+                        after: Optional[str] = None) -> Connection[Factory]:
+        return await _page(info, "Factory", country, search, first, after)
+
+    @strawberry.field(description="Companies ordered by id; filter by country and name.")
+    async def companies(self, info: Info[Context, None], country: Optional[str] = None,
+                        search: Optional[str] = None, first: int = 50,
+                        after: Optional[str] = None) -> Connection[Company]:
+        return await _page(info, "Company", country, search, first, after)
+
+    @strawberry.field
+    async def covenants(self, info: Info[Context, None], search: Optional[str] = None, first: int = 50,
+                        after: Optional[str] = None) -> Connection[Covenant]:
+        return await _page(info, "Covenant", None, search, first, after)
+
+    @strawberry.field
+    async def countries(self, info: Info[Context, None], search: Optional[str] = None, first: int = 50,
+                        after: Optional[str] = None) -> Connection[CountryT]:
+        return await _page(info, "Country", None, search, first, after)
+
+    @strawberry.field
+    async def suppliers(self, info: Info[Context, None], country: Optional[str] = None,
+                        search: Optional[str] = None, first: int = 50,
+                        after: Optional[str] = None) -> Connection[Supplier]:
+        return await _page(info, "Supplier", country, search, first, after)
+
+    @strawberry.field
+    async def unions(self, info: Info[Context, None], country: Optional[str] = None,
+                     search: Optional[str] = None, first: int = 50,
+                     after: Optional[str] = None) -> Connection[TradeUnion]:
+        return await _page(info, "Union", country, search, first, after)
+
+    @strawberry.field
+    async def ngos(self, info: Info[Context, None], country: Optional[str] = None,
+                   search: Optional[str] = None, first: int = 50,
+                   after: Optional[str] = None) -> Connection[NGO]:
+        return await _page(info, "NGO", country, search, first, after)
+
+    @strawberry.field
+    async def organisations(self, info: Info[Context, None], country: Optional[str] = None,
+                            search: Optional[str] = None, first: int = 50,
+                            after: Optional[str] = None) -> Connection[Organisation]:
+        return await _page(info, "Organisation", country, search, first, after)
+
+    @strawberry.field
+    async def grievances(self, info: Info[Context, None], search: Optional[str] = None, first: int = 50,
+                         after: Optional[str] = None) -> Connection[Grievance]:
+        return await _page(info, "Grievance", None, search, first, after)
+
+    @strawberry.field(description="Who is asking: secretariat, public or company:<id>.")
+    def viewer(self, info: Info[Context, None]) -> str:
+        return str(info.context.viewer)
+
+
+class _Schema(strawberry.Schema):
+    """Expected failures (ImvoError) are reported to the caller, not logged with a traceback."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        unexpected = [e for e in errors if not isinstance(e.original_error, ImvoError)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def make_schema(max_depth: int = MAX_DEPTH) -> strawberry.Schema:
+    return _Schema(query=Query, extensions=[QueryDepthLimiter(max_depth=max_depth),
+                                            MaxTokensLimiter(max_token_count=5000)])
+

@@ -1,0 +1,171 @@
+"""Lookups, search, listing and navigation along every declared relationship.
+
+Every function takes the viewer and applies the access rules of
+:mod:`queries.access`: a sourcing link (``SOURCES_FROM``, and ``BUYS_VIA``
+derived from it) that the viewer may not see is never returned.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Literal
+
+from graph.model import NODES, is_active, node_type, rel_type
+from graph.store import GraphStore, GraphView, ReadQuery
+
+from .access import Viewer
+from .core import Node
+
+__all__ = ["Edge", "Direction", "nodes_by_id", "neighbours", "search", "list_nodes", "Page",
+           "CONFIDENTIAL_RELS"]
+
+Direction = Literal["out", "in"]
+CONFIDENTIAL_RELS = ("SOURCES_FROM", "BUYS_VIA")   # links whose disclosure governs who sees them
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A relationship seen from one end: its properties and the node at the other end."""
+
+    type: str
+    props: dict[str, Any]
+    node: Node
+    anchor: str = ""
+
+    def get(self, name: str) -> Any:
+        return self.props.get(name)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Node]
+    total: int
+    offset: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------
+
+def _nodes_py(view: GraphView, *, label: str, ids: Sequence[str]) -> list[dict]:
+    return [{"n": n} for i in ids if (n := view.node(label, i)) is not None]
+
+
+@lru_cache(maxsize=None)
+def _nodes_query(label: str) -> ReadQuery:
+    node_type(label)
+    return ReadQuery(f"nodes_{label}", f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n {{.*}} AS n",
+                     lambda view, ids, label_=label: _nodes_py(view, label=label_, ids=ids))
+
+
+def nodes_by_id(store: GraphStore, label: str, ids: Sequence[str]) -> dict[str, Node]:
+    """{id: Node} for the ids that exist (one round trip)."""
+    rows = store.read(_nodes_query(label), ids=list(dict.fromkeys(ids)))
+    return {r["n"]["id"]: Node.of(label, r["n"]) for r in rows}
+
+
+def _edges_py(view: GraphView, *, label: str, type_: str, direction: Direction,
+              ids: Sequence[str]) -> list[dict]:
+    step = view.out if direction == "out" else view.inc
+    rows = []
+    for i in ids:
+        for props, other_label, other in step(label, i, type_):
+            rows.append({"anchor": i, "rel": {k: v for k, v in props.items()}, "label": other_label,
+                         "other": other})
+    return rows
+
+
+@lru_cache(maxsize=None)
+def _edges_query(label: str, type_: str, direction: Direction) -> ReadQuery:
+    node_type(label)
+    rel_type(type_)
+    pattern = (f"(a:{label} {{id: i}})-[r:{type_}]->(b)" if direction == "out"
+               else f"(a:{label} {{id: i}})<-[r:{type_}]-(b)")
+    cypher = (f"UNWIND $ids AS i MATCH {pattern} "
+              f"RETURN i AS anchor, properties(r) AS rel, labels(b)[0] AS label, b {{.*}} AS other")
+    return ReadQuery(f"edges_{label}_{type_}_{direction}", cypher,
+                     lambda view, ids, l_=label, t_=type_, d_=direction:
+                     _edges_py(view, label=l_, type_=t_, direction=d_, ids=ids))
+
+
+def _visible(viewer: Viewer, type_: str, label: str, direction: Direction, anchor: str,
+             rel: dict, other: Node) -> bool:
+    if type_ not in CONFIDENTIAL_RELS or viewer.is_secretariat:
+        return True
+    buyer = anchor if (direction == "out" and label == "Company") else other.id
+    return viewer.sees_link(buyer, rel.get("disclosure") or "confidential")
+
+
+def neighbours(store: GraphStore, viewer: Viewer, label: str, ids: Sequence[str], type_: str,
+               direction: Direction, *, as_of: dt.date | None = None) -> dict[str, list[Edge]]:
+    """For each id: the edges of ``type_`` in ``direction`` the viewer may see (one round trip).
+
+    With ``as_of``, only relationships active on that date.  Edges are ordered
+    by the other node's id.
+    """
+    rt = rel_type(type_)
+    if direction == "out" and label not in rt.sources or direction == "in" and label not in rt.targets:
+        return {i: [] for i in ids}
+    rows = store.read(_edges_query(label, type_, direction), ids=list(dict.fromkeys(ids)))
+    out: dict[str, list[Edge]] = defaultdict(list)
+    for r in rows:
+        rel = {k: v for k, v in r["rel"].items() if k != "key"}
+        if as_of is not None and not is_active(rel, as_of):
+            continue
+        other = Node.of(r["label"], r["other"])
+        if _visible(viewer, type_, label, direction, r["anchor"], rel, other):
+            out[r["anchor"]].append(Edge(type_, rel, other, r["anchor"]))
+    for edges in out.values():
+        edges.sort(key=lambda e: (e.node.id, str(e.props.get("since") or "")))
+    return {i: out.get(i, []) for i in ids}
+
+
+# ---------------------------------------------------------------------------
+
+def _list_py(view: GraphView, *, label: str, country: str | None, text: str | None,
+             skip: int, limit: int) -> list[dict]:
+    text_l = text.lower() if text else None
+    found = [n for n in view.nodes(label)
+             if (country is None or n.get("country") == country or (label == "Country" and n["id"] == country))
+             and (text_l is None or text_l in str(n.get("name") or "").lower()
+                  or text_l == str(n["id"]).lower())]
+    found.sort(key=lambda n: n["id"])
+    return [{"total": len(found), "items": found[skip:skip + limit]}]
+
+
+@lru_cache(maxsize=None)
+def _list_query(label: str) -> ReadQuery:
+    node_type(label)
+    country = "n.id = $country" if label == "Country" else "n.country = $country"
+    cypher = (f"MATCH (n:{label}) WHERE ($country IS NULL OR {country}) AND ($text IS NULL OR "
+              f"toLower(coalesce(n.name, '')) CONTAINS toLower($text) OR toLower(n.id) = toLower($text)) "
+              f"WITH n ORDER BY n.id WITH collect(n {{.*}}) AS all "
+              f"RETURN size(all) AS total, all[$skip..($skip + $limit)] AS items")
+    return ReadQuery(f"list_{label}", cypher,
+                     lambda view, l_=label, **kw: _list_py(view, label=l_, **kw))
+
+
+def list_nodes(store: GraphStore, label: str, *, country: str | None = None, text: str | None = None,
+               offset: int = 0, limit: int = 50) -> Page:
+    """Nodes of one label ordered by id, filtered by country and a name substring, one page."""
+    rows = store.read(_list_query(label), country=country, text=text or None, skip=max(offset, 0),
+                      limit=max(limit, 0))
+    row = rows[0] if rows else {"total": 0, "items": []}
+    return Page([Node.of(label, n) for n in row["items"]], row["total"], offset)
+
+
+SEARCHABLE = tuple(n.label for n in NODES if any(p.name == "name" for p in n.props))
+
+
+def search(store: GraphStore, text: str, *, labels: Sequence[str] = SEARCHABLE,
+           limit: int = 20) -> list[Node]:
+    """Nodes whose name contains ``text`` (case-insensitive) or whose id equals it."""
+    out: list[Node] = []
+    for label in labels:
+        out.extend(list_nodes(store, label, text=text, limit=limit).items)
+    out.sort(key=lambda n: (str(n.name or "").lower().find(text.lower()) != 0, n.label, n.id))
+    return out[:limit]
+
+
