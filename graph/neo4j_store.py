@@ -28,7 +28,8 @@ def make_driver(uri: str, user: str, password: str) -> neo4j.Driver:
     auth = (user, password) if password else None
     try:
         return GraphDatabase.driver(uri, auth=auth, connection_timeout=10,
-                                    connection_acquisition_timeout=30)
+                                    connection_acquisition_timeout=30,
+                                    notifications_min_severity="OFF")
     except (ValueError, ConfigurationError) as exc:
         raise StoreUnavailable(f"bad NEO4J_URI {uri!r}: {exc}") from exc
 
@@ -97,8 +98,12 @@ class Neo4jStore(GraphStore):
         self.driver.close()
 
     def clear(self) -> None:
-        self._execute("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
-                      {}, write=True)
+        # CALL ... IN TRANSACTIONS needs an implicit (auto-commit) transaction
+        try:
+            with self.driver.session(database=self.database) as session:
+                session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Neo4j at {self.uri or '?'} is unreachable: {exc}") from exc
 
     # -- primitives --------------------------------------------------------------
     def _merge_nodes(self, label: str, rows: Sequence[NodeRow]) -> None:
