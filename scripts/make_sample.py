@@ -421,9 +421,8 @@ WORDS = {
 }
 ID_MID = ("Busana", "Garmen", "Tekstil", "Rajut", "Mode")
 ID_END = ("Nusantara", "Indonesia", "Mandiri", "Sejahtera", "Lestari", "Utama")
-CN_CITY = ("Ningbo", "Shaoxing", "Qingdao", "Dongguan", "Suzhou", "Jiangyin")
 
-# name patterns; {w} a word, {c} a Chinese city, {m}/{e} Indonesian middle/end words
+# name patterns; {w} a word, {c} the town, {m}/{e} Indonesian middle/end words
 PATTERNS = {
     (G, "BD"): ("{w} Knit Composite Ltd", "{w} Sweaters Ltd", "{w} Apparels Ltd",
                 "{w} Fashions Ltd", "{w} Denim Mills Ltd", "{w} Knitwear Ltd", "{w} Garments Ltd"),
@@ -444,26 +443,32 @@ PATTERNS = {
     (G, "ET"): ("{w} Garment PLC", "{w} Textile Share Company", "{w} Apparel Manufacturing PLC"),
     (G, "LK"): ("{w} Apparel (Pvt) Ltd", "{w} Intimates (Pvt) Ltd", "{w} Knit Fabrics (Pvt) Ltd"),
     (G, "MA"): ("{w} Confection SARL", "{w} Textile SARL"),
-    (F, "VN"): ("{w} Cashew JSC", "{w} Seafood Processing Co., Ltd"),
-    (F, "ID"): ("PT {w} Sawit {e}", "PT {w} Kakao {e}"),
-    (F, "IN"): ("{w} Agro Foods Pvt Ltd", "{w} Spices Pvt Ltd", "{w} Tea Estates Pvt Ltd"),
-    (F, "GH"): ("{w} Cocoa Processing Ltd", "{w} Cocoa Buying Company Ltd"),
-    (F, "TR"): ("{w} Fındık Gıda San. ve Tic. A.Ş.",),
-    (F, "ET"): ("{w} Coffee Export PLC",),
-    (F, "LK"): ("{w} Tea Factory (Pvt) Ltd",),
-    (F, "BR"): ("Café {w} Ltda.",),
-    (W, "ID"): ("PT {w} Kayu {e}",),
-    (W, "BR"): ("Madeireira {w} Ltda.",),
-    (W, "VN"): ("{w} Wood Processing JSC",),
-    (W, "CN"): ("{c} {w} Plywood Co., Ltd.",),
-    (W, "MM"): ("{w} Teak Timber Co., Ltd.",),
-    (A, "GH"): ("{w} Gold Refinery Ltd", "{w} Gold Processing Ltd"),
-    (A, "PE"): ("Refinería {w} S.A.C.", "Minera {w} S.A.C."),
-    (A, "IN"): ("{w} Jewellery Manufacturing Pvt Ltd",),
-    (A, "TR"): ("{w} Kuyumculuk San. ve Tic. A.Ş.",),
-    (P, "BR"): ("Esmagadora {w} Ltda.", "{w} Óleos Vegetais Ltda."),
-    (P, "CN"): ("Harbin {w} Soybean Protein Co., Ltd.",),
-    (P, "ET"): ("{w} Pulses and Oilseeds PLC",),
+    # other sectors: (pattern, the products such a site makes)
+    (F, "VN"): (("{w} Cashew JSC", ("cashew",)),
+                ("{w} Seafood Processing Co., Ltd", ("shrimp",))),
+    (F, "ID"): (("PT {w} Sawit {e}", ("palm oil",)), ("PT {w} Kakao {e}", ("cocoa",))),
+    (F, "IN"): (("{w} Rice Mills Pvt Ltd", ("rice",)), ("{w} Spices Pvt Ltd", ("spices",)),
+                ("{w} Tea Estates Pvt Ltd", ("tea",))),
+    (F, "GH"): (("{w} Cocoa Processing Ltd", ("cocoa",)),
+                ("{w} Cocoa Buying Company Ltd", ("cocoa",))),
+    (F, "TR"): (("{w} Fındık Gıda San. ve Tic. A.Ş.", ("hazelnuts",)),),
+    (F, "ET"): (("{w} Coffee Export PLC", ("coffee",)),),
+    (F, "LK"): (("{w} Tea Factory (Pvt) Ltd", ("tea",)),),
+    (F, "BR"): (("Café {w} Ltda.", ("coffee",)),),
+    (W, "ID"): (("PT {w} Kayu {e}", ("sawn timber", "plywood", "flooring")),),
+    (W, "BR"): (("Madeireira {w} Ltda.", ("sawn timber", "flooring")),),
+    (W, "VN"): (("{w} Wood Processing JSC", ("garden furniture", "flooring")),),
+    (W, "CN"): (("{c} {w} Plywood Co., Ltd.", ("plywood",)),),
+    (W, "MM"): (("{w} Teak Timber Co., Ltd.", ("sawn timber",)),),
+    (A, "GH"): (("{w} Gold Refinery Ltd", ("gold bars",)),
+                ("{w} Gold Processing Ltd", ("gold dore",))),
+    (A, "PE"): (("Refinería {w} S.A.C.", ("gold bars",)), ("Minera {w} S.A.C.", ("gold dore",))),
+    (A, "IN"): (("{w} Jewellery Manufacturing Pvt Ltd", ("jewellery",)),),
+    (A, "TR"): (("{w} Kuyumculuk San. ve Tic. A.Ş.", ("jewellery",)),),
+    (P, "BR"): (("Esmagadora {w} Ltda.", ("soybean meal",)),
+                ("{w} Óleos Vegetais Ltda.", ("soybean meal", "soy protein"))),
+    (P, "CN"): (("{c} {w} Soybean Protein Co., Ltd.", ("soy protein",)),),
+    (P, "ET"): (("{w} Pulses and Oilseeds PLC", ("pulses",)),),
 }
 # (sector, country) -> number of factories
 FACTORY_PLAN = {
@@ -475,16 +480,9 @@ FACTORY_PLAN = {
     (A, "GH"): 3, (A, "PE"): 3, (A, "IN"): 2, (A, "TR"): 1,
     (P, "BR"): 4, (P, "CN"): 2, (P, "ET"): 2,
 }
-PRODUCTS = {
-    G: ("tops", "bottoms", "denim", "knitwear", "outerwear", "underwear", "swimwear", "socks",
-        "workwear", "footwear", "home textiles", "childrenswear"),
-    F: {"VN": ("cashew", "shrimp"), "ID": ("palm oil", "cocoa"), "IN": ("rice", "spices", "tea"),
-        "GH": ("cocoa",), "TR": ("hazelnuts",), "ET": ("coffee",), "LK": ("tea",),
-        "BR": ("coffee",)},
-    W: ("sawn timber", "plywood", "garden furniture", "flooring"),
-    A: ("gold bars", "gold dore", "jewellery"),
-    P: ("soybean meal", "soy protein", "pulses"),
-}
+GARMENT_PRODUCTS = ("tops", "bottoms", "denim", "knitwear", "outerwear", "underwear",
+                    "swimwear", "socks", "workwear", "footwear", "home textiles",
+                    "childrenswear")
 WORKERS = {G: (250, 6000), F: (40, 1500), W: (60, 900), A: (20, 400), P: (80, 700)}
 ADDRESS = {
     "BD": ("Plot {n}, Road {r}, {t}", "House {n}, Block {b}, {t}"),
@@ -500,7 +498,8 @@ ADDRESS = {
     "LK": ("No. {n}, Free Trade Zone, {t}",),
     "MA": ("Lot {n}, Zone Industrielle, {t}",),
     "GH": ("Plot {n}, Industrial Area, {t}",),
-    "BR": ("Rodovia BR-{r}{n}, Km {n}, {t}",),
+    "BR": ("Rodovia BR-163, Km {n}, {t}", "Rodovia BR-364, Km {n}, {t}",
+           "Avenida Industrial {n}, {t}"),
     "PE": ("Av. Industrial {n}, {t}",),
 }
 SOURCES = ("secretariat list 2026", "brand disclosure 2025", "annual report 2025",
@@ -601,17 +600,17 @@ def build(out: Path) -> dict[str, int]:
         places = SPECIAL_PLACES.get((sector, country), PLACES[country])
         for _ in range(how_many):
             n += 1
+            town, lat, lon = rng.pick(places)
             for _attempt in range(200):
-                name = rng.pick(PATTERNS[(sector, country)]).format(
-                    w=rng.pick(WORDS[country]), c=rng.pick(CN_CITY), m=rng.pick(ID_MID),
-                    e=rng.pick(ID_END))
+                pattern = rng.pick(PATTERNS[(sector, country)])
+                pattern, pool = (pattern, GARMENT_PRODUCTS) if sector == G else pattern
+                name = pattern.format(w=rng.pick(WORDS[country]), c=town.split(",")[0],
+                                      m=rng.pick(ID_MID), e=rng.pick(ID_END))
                 if name not in used_names:
                     break
             else:
                 raise AssertionError(f"ran out of names for {sector} {country}")
             used_names.add(name)
-            town, lat, lon = rng.pick(places)
-            pool = PRODUCTS[sector][country] if sector == F else PRODUCTS[sector]
             k = min(len(pool), 1 + rng.below(3))
             products = sorted({rng.pick(pool) for _ in range(k)})
             lo, hi = WORKERS[sector]
@@ -644,7 +643,7 @@ def build(out: Path) -> dict[str, int]:
     # a few big buyers per sector: weight falls with the position in the list
     weights = {s: [1.0 / (1 + 0.12 * i) for i in range(len(b))]
                for s, b in buyers_by_sector.items()}
-    k_dist = {G: ((0, 1, 2, 3, 4, 5), (8, 34, 28, 17, 9, 4)),
+    k_dist = {G: ((0, 1, 2, 3, 4, 5), (10, 42, 24, 14, 7, 3)),
               F: ((0, 1, 2, 3), (5, 35, 40, 20)), W: ((1, 2, 3), (40, 40, 20)),
               A: ((1, 2, 3), (30, 50, 20)), P: ((1, 2), (40, 60))}
     sourcing = []  # tuples in FILES["sourcing"] order
@@ -725,7 +724,7 @@ def build(out: Path) -> dict[str, int]:
     candidates = [f for f in factories if f["sector"] in (G, F, A)]
     wn = 0
     for f in candidates:
-        p = 0.4 if f["id"] in shared_ids else 0.06
+        p = 0.3 if f["id"] in shared_ids else 0.06
         if rng.random() >= p:
             continue
         wn += 1

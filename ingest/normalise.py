@@ -1,0 +1,327 @@
+"""Normalisation of real-world cell values: names, addresses, countries, worker counts.
+
+Used by the Open Supply Hub and brand-list adapters and by the factory matcher.
+Everything here is a pure function of its input (no store, no I/O).
+
+>>> name_tokens("PT. Sunrise Garments (Pvt.) Ltd.")
+['sunrise', 'garment']
+>>> name_tokens("Ege Tekstil Sanayi ve Ticaret A.Ş.")
+['ege', 'tekstil']
+>>> address_tokens("Plot No. 12, Rd 5, Uttara EPZ, Dhaka-1230, Bangladesh", "BD")
+['plot', '12', 'road', '5', 'uttara', 'epz', 'dhaka', '1230']
+>>> country_code("People's Republic of China"), country_code("Turkey"), country_code("viet nam")
+('CN', 'TR', 'VN')
+>>> parse_workers("1001-5000"), parse_workers("2,300"), parse_workers("Less than 1000")
+((None, '1001-5000'), (2300, None), (None, '<1000'))
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import unicodedata
+
+import pycountry
+from anyascii import anyascii
+
+__all__ = ["fold", "name_tokens", "address_tokens", "country_code", "country_names",
+           "parse_workers", "parse_flag", "stable_hash", "LEGAL_FORMS"]
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_DIGIT_EDGE = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return (0x3040 <= o <= 0x30FF or 0x3400 <= o <= 0x9FFF or 0xAC00 <= o <= 0xD7AF
+            or 0xF900 <= o <= 0xFAFF)
+
+
+@functools.lru_cache(maxsize=200_000)
+def fold(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces.
+
+    Unicode is folded (NFKC) and transliterated (anyascii); each CJK character
+    becomes its own syllable so that a name written in Hanzi compares with its
+    pinyin spelling; ``&`` reads as ``and``; every other punctuation mark is a
+    word boundary; letters and digits run together are split (``no56``).
+
+    >>> fold("Ünal Örme  San. & Tic. A.Ş.")
+    'unal orme san and tic a s'
+    >>> fold("广州服装")
+    'guang zhou fu zhuang'
+    """
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = "".join(ch if ch.isascii() else (f" {anyascii(ch)} " if _is_cjk(ch) else anyascii(ch))
+                       for ch in text)
+    text = text.lower().replace("&", " and ").replace("'", "")
+    text = _NON_ALNUM.sub(" ", text)
+    return _DIGIT_EDGE.sub(" ", text).strip()
+
+
+def _join_initials(tokens: list[str]) -> list[str]:
+    """Runs of single letters become one token: ``p t`` -> ``pt``, ``s a de c v`` -> ``sa de cv``."""
+    out: list[str] = []
+    run = ""
+    for t in tokens:
+        if len(t) == 1 and t.isalpha():
+            run += t
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(t)
+    if run:
+        out.append(run)
+    return out
+
+
+# Legal-form and registration words (after folding and joining initials), in many languages.
+LEGAL_FORMS = frozenset("""
+ltd limited llc llp lp plc inc incorporated corp corporation co company cos pvt private pte pty
+gmbh ag kg ohg ug mbh sa sas sarl srl srls spa sl slu sau sc sro as asa oy oyj ab bv nv vof
+sti as tas ltdsti sanayi san ticaret tic ve ith ihr ithalat ihracat pazarlama paz
+pt tbk cv ud sdn bhd berhad sendirian jsc ojsc cjsc pjsc zao oao ooo tnhh cp cty ctcp mtv
+lda ltda eireli me epp sp spzoo zoo sa de cv rl srl sapi sab kk kabushiki kaisha yk
+youxian gongsi youxiangongsi gufen jituan zeren
+pvtltd coltd colimited ltdco holdings holding group enterprise enterprises
+""".split())
+
+# Words with no power to tell factories apart, dropped from name keys.
+_NAME_STOP = frozenset("the of and de del la le el da do das dos di du van von und et y e a".split())
+
+# Common abbreviations in factory names -> one spelling (plurals are reduced separately).
+_NAME_ABBR = {
+    "intl": "international", "int": "international", "inter": "international",
+    "ind": "industry", "inds": "industry", "indus": "industry", "industries": "industry",
+    "industrial": "industry", "industri": "industry", "sanayii": "sanayi",
+    "mfg": "manufacturing", "mfr": "manufacturing", "manufacturer": "manufacturing",
+    "manufacturers": "manufacturing", "manuf": "manufacturing",
+    "gmt": "garment", "gmts": "garment", "garmentsltd": "garment", "garm": "garment",
+    "tex": "textile", "txt": "textile", "textiles": "textile", "tekstil": "textile",
+    "apparels": "apparel", "appl": "apparel", "knits": "knit", "knitting": "knit",
+    "knitwears": "knitwear", "fashions": "fashion", "fabrics": "fabric", "mills": "mill",
+    "spg": "spinning", "dyg": "dyeing", "fty": "factory", "fac": "factory",
+    "bros": "brothers", "bro": "brothers", "mfy": "factory", "exp": "export", "exports": "export",
+    "corpn": "corporation", "dev": "development", "natl": "national", "assoc": "associated",
+    "ent": "enterprise", "ents": "enterprise",
+}
+
+# Address words -> one spelling; None drops the word.
+_ADDR_ABBR: dict[str, str | None] = {
+    "rd": "road", "st": "street", "str": "street", "strasse": "street", "sokak": "street",
+    "sok": "street", "sk": "street", "cad": "avenue", "cd": "avenue", "cadde": "avenue",
+    "caddesi": "avenue", "ave": "avenue", "av": "avenue", "avda": "avenue", "blvd": "boulevard",
+    "bulvari": "boulevard", "hwy": "highway", "bldg": "building", "blk": "block", "fl": "floor",
+    "flr": "floor", "dist": "district", "distt": "district", "ind": "industrial",
+    "indl": "industrial", "industry": "industrial", "est": "estate", "jl": "jalan", "jln": "jalan",
+    "ln": "lane", "nagar": "nagar", "vill": "village", "vil": "village", "po": "post",
+    "ps": "police", "ward": "ward", "sec": "sector", "sect": "sector", "ph": "phase",
+    "no": None, "nr": None, "num": None, "number": None, "nos": None, "sn": None,
+    "mah": "mahallesi", "mh": "mahallesi", "mahalle": "mahallesi", "osb": "osb",
+    "organize": "organize", "zone": "zone", "zona": "zone", "khu": "zone", "kcn": "zone",
+    "prov": "province", "pr": None, "prc": None, "the": None, "of": None, "and": None,
+    "de": None, "at": None, "near": None, "opp": None, "opposite": None,
+}
+
+
+def _stem(t: str) -> str:
+    """Cheap plural folding for longer words (garments -> garment, industries kept by the table)."""
+    if len(t) > 4 and t.endswith("s") and not t.endswith(("ss", "us", "is")):
+        return t[:-1]
+    return t
+
+
+@functools.lru_cache(maxsize=200_000)
+def _name_tokens(name: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for t in _join_initials(fold(name).split()):
+        t = _NAME_ABBR.get(t, t)
+        if t in LEGAL_FORMS or t in _NAME_STOP:
+            continue
+        out.append(_NAME_ABBR.get(_stem(t), _stem(t)))
+    # the Chinese "you xian gong si" (limited company) spelled out syllable by syllable
+    text = " ".join(out)
+    for phrase in ("you xian gong si", "you xian ze ren gong si", "gu fen", "gong si", "ji tuan"):
+        if phrase in text:
+            text = re.sub(rf"\b{phrase}\b", " ", text)
+    return tuple(text.split())
+
+
+def name_tokens(name: str) -> list[str]:
+    """The words of a factory or company name that identify it.
+
+    Folded and transliterated, initials joined, abbreviations expanded,
+    plurals reduced; legal forms (Ltd, Pvt, GmbH, PT, A.Ş., Şti, Co., ...) and
+    stop words dropped.  Word order is kept (callers sort when they need to).
+    When nothing is left (a name made only of legal words) the folded words
+    are returned instead.
+    """
+    toks = _name_tokens(name)
+    return list(toks) if toks else fold(name).split()
+
+
+@functools.lru_cache(maxsize=512)
+def country_names(code: str) -> frozenset[str]:
+    """Folded words naming the country ``code`` (to drop them from addresses)."""
+    words: set[str] = set()
+    c = pycountry.countries.get(alpha_2=code)
+    if c is not None:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                words.update(fold(value).split())
+    for variant, vcode in _COUNTRY_VARIANTS.items():
+        if vcode == code:
+            words.update(variant.split())
+    return frozenset(w for w in words if w not in ("of", "the", "and", "republic", "democratic",
+                                                    "islamic", "people", "peoples", "united"))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _address_tokens(address: str, country: str) -> tuple[str, ...]:
+    drop = country_names(country) if country else frozenset()
+    out: list[str] = []
+    for t in _join_initials(fold(address).split()):
+        if t in _ADDR_ABBR:
+            mapped = _ADDR_ABBR[t]
+            if mapped is None:
+                continue
+            t = mapped
+        if t in drop:
+            continue
+        out.append(t.lstrip("0") or "0" if t.isdigit() else _stem(t))
+    return tuple(out)
+
+
+def address_tokens(address: str | None, country: str = "") -> list[str]:
+    """The words of an address: folded, street words spelled one way, ``No.`` and the
+    country's own name dropped, numbers without leading zeros."""
+    return list(_address_tokens(address, country)) if address else []
+
+
+def stable_hash(*parts: str, length: int = 10) -> str:
+    """A short, stable hexadecimal digest of ``parts`` (for deterministic ids).
+
+    >>> stable_hash("BD", "sunrise garment")
+    'bae1f08bfa'
+    """
+    return hashlib.sha1("\x1f".join(parts).encode()).hexdigest()[:length]
+
+
+# ---------------------------------------------------------------------------
+# countries
+# ---------------------------------------------------------------------------
+
+# names in common use that pycountry does not know under that spelling (folded)
+_COUNTRY_VARIANTS = {
+    "peoples republic of china": "CN", "pr china": "CN", "p r china": "CN", "prc": "CN",
+    "china mainland": "CN", "mainland china": "CN", "china prc": "CN", "china pr": "CN",
+    "turkey": "TR", "turkiye": "TR", "republic of turkey": "TR",
+    "vietnam": "VN", "viet nam": "VN", "socialist republic of vietnam": "VN",
+    "korea": "KR", "south korea": "KR", "korea south": "KR", "republic of korea": "KR",
+    "korea republic of": "KR", "korea rep": "KR", "north korea": "KP",
+    "taiwan": "TW", "taiwan roc": "TW", "republic of china taiwan": "TW", "chinese taipei": "TW",
+    "hong kong": "HK", "hong kong sar": "HK", "hong kong china": "HK", "hongkong": "HK",
+    "macau": "MO", "macao": "MO", "uk": "GB", "great britain": "GB", "england": "GB",
+    "scotland": "GB", "wales": "GB", "northern ireland": "GB", "britain": "GB",
+    "usa": "US", "us": "US", "u s a": "US", "united states of america": "US", "america": "US",
+    "russia": "RU", "russian federation": "RU", "iran": "IR", "laos": "LA", "lao pdr": "LA",
+    "burma": "MM", "myanmar burma": "MM", "czech republic": "CZ", "czechia": "CZ",
+    "ivory coast": "CI", "cote divoire": "CI", "cote d ivoire": "CI", "swaziland": "SZ",
+    "macedonia": "MK", "north macedonia": "MK", "fyrom": "MK", "moldova": "MD", "syria": "SY",
+    "tanzania": "TZ", "bolivia": "BO", "venezuela": "VE", "palestine": "PS", "vatican": "VA",
+    "holland": "NL", "the netherlands": "NL", "netherlands the": "NL", "brunei": "BN",
+    "cape verde": "CV", "kosovo": "XK", "uae": "AE", "u a e": "AE", "emirates": "AE",
+    "sri lanka": "LK", "ceylon": "LK", "bosnia": "BA", "bosnia herzegovina": "BA",
+    "congo drc": "CD", "drc": "CD", "dr congo": "CD", "democratic republic of congo": "CD",
+    "democratic republic of the congo": "CD", "republic of congo": "CG", "congo brazzaville": "CG",
+    "the gambia": "GM", "gambia": "GM", "east timor": "TL", "micronesia": "FM",
+    "saint lucia": "LC", "st lucia": "LC", "slovak republic": "SK", "kyrgyz republic": "KG",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _country_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("alpha_2", "alpha_3", "name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                index.setdefault(fold(value), c.alpha_2)
+    index["xk"] = index["xkx"] = "XK"
+    for variant, code in _COUNTRY_VARIANTS.items():
+        index[fold(variant)] = code
+    return index
+
+
+def country_code(text: str | None) -> str | None:
+    """An ISO 3166-1 alpha-2 code from a code (alpha-2 or alpha-3) or a name in common use.
+
+    None when the text names no country; never a guess from a partial match.
+    """
+    if not text or not text.strip():
+        return None
+    key = fold(text)
+    index = _country_index()
+    if key in index:
+        return index[key]
+    if key.startswith("the "):
+        return index.get(key[4:])
+    return None
+
+
+# ---------------------------------------------------------------------------
+# workers and flags
+# ---------------------------------------------------------------------------
+
+_NUM = r"(\d{1,3}(?:[,. ]\d{3})+|\d+)"
+_RANGE = re.compile(rf"^{_NUM}\s*(?:-|–|to)\s*{_NUM}$")
+_LESS = re.compile(rf"^(?:<|less than|fewer than|under|below|up to|max\.?)\s*{_NUM}$")
+_MORE = re.compile(rf"^(?:>|more than|over|above|greater than)\s*{_NUM}$|^{_NUM}\s*(?:\+|or more|and more|and above|plus)$")
+
+
+def _int(text: str) -> int:
+    return int(re.sub(r"[,. ]", "", text))
+
+
+def parse_workers(text: str | None) -> tuple[int | None, str | None]:
+    """A worker count or band -> ``(workers, band)``; ValueError when it is neither.
+
+    A count gives ``(n, None)``; a band gives ``(None, "a-b" | "<n" | ">n")``
+    (no number is invented for a band).  ``1,200`` and ``1.200`` are 1200.
+    """
+    t = (text or "").strip().lower()
+    if not t:
+        return None, None
+    if re.fullmatch(r"\d+(?:\.0+)?", t):
+        return int(float(t)), None
+    if re.fullmatch(r"\d{1,3}(?:[,. ]\d{3})+", t):
+        return _int(t), None
+    if m := _RANGE.match(t):
+        lo, hi = _int(m.group(1)), _int(m.group(2))
+        if lo > hi:
+            raise ValueError(f"{text!r} is a range whose low end is above its high end")
+        return None, f"{lo}-{hi}"
+    if m := _LESS.match(t):
+        return None, f"<{_int(m.group(1))}"
+    if m := _MORE.match(t):
+        return None, f">{_int(m.group(1) or m.group(2))}"
+    raise ValueError(f"{text!r} is neither a number of workers nor a band such as 1001-5000")
+
+
+_YES = {"yes", "y", "true", "1", "x", "ja", "oui", "si", "present", "yes present"}
+_NO = {"no", "n", "false", "0", "none", "nee", "non", "not present", "absent", "no union"}
+
+
+def parse_flag(text: str | None) -> bool | None:
+    """Yes/no in the spellings lists use -> bool; blank -> None; ValueError otherwise."""
+    t = fold(text or "")
+    if not t:
+        return None
+    if t in _YES:
+        return True
+    if t in _NO:
+        return False
+    raise ValueError(f"{text!r} is not yes or no")

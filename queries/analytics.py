@@ -1,0 +1,254 @@
+"""Analyst questions beyond the contract: country overview, paths between actors,
+companies in several covenants, investors behind a factory, and networkx
+analytics of the co-buyer network (communities, centrality).
+
+Everything goes through the query layer's access rules: hidden sourcing links
+are neither traversed, drawn nor counted beyond what DESIGN.md section 6 allows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+from graph.model import ACTOR_LABELS, RELS, is_active
+from graph.store import GraphStore
+
+from .access import SECRETARIAT, Viewer
+from .core import Node, shared_factories
+from .navigate import list_nodes, neighbours, nodes_by_id
+
+__all__ = [
+    "CountryOverview", "country_overview", "Path", "paths", "find_node", "MultiCovenantCompany",
+    "multi_covenant_companies", "FactoryInvestor", "factory_investors", "CoBuyerNetwork",
+    "co_buyer_network",
+]
+
+
+@dataclass(frozen=True)
+class CountryOverview:
+    country: Node
+    factory_count: int
+    signatory_buyer_count: int       # distinct active signatory buyers with a factory here
+    shared_factory_count: int        # factories with >= 2 active signatory buyers
+    unions: list[Node]
+    ngos: list[Node]
+    risk_levels: dict[str, str]
+
+
+def country_overview(store: GraphStore, viewer: Viewer, code: str, *, covenant_id: str | None = None,
+                     as_of: dt.date | None = None) -> CountryOverview | None:
+    """Factories, signatory buyers, shared factories, unions, NGOs and risk levels of one country.
+
+    Counts are visible to every role; no buyer is named here.
+    """
+    as_of = as_of or dt.date.today()
+    country = nodes_by_id(store, "Country", [code]).get(code)
+    if country is None:
+        return None
+    factories = list_nodes(store, "Factory", country=code, limit=0).total
+    # counts are visible to every role; the names used to count them never leave this function
+    sourced = shared_factories(store, SECRETARIAT, covenant_id=covenant_id, country=code, min_buyers=1,
+                               as_of=as_of)
+    buyers = {b.id for s in sourced for b in s.buyers}
+    located = neighbours(store, viewer, "Country", [code], "LOCATED_IN", "in")[code]
+    active = neighbours(store, viewer, "Country", [code], "ACTIVE_IN", "in")[code]
+    risks = neighbours(store, viewer, "Country", [code], "HAS_RISK", "out")[code]
+    return CountryOverview(
+        country, factories, len(buyers), sum(1 for s in sourced if s.buyer_count >= 2),
+        [e.node for e in located if e.node.label == "Union"],
+        sorted({e.node.id: e.node for e in active + located if e.node.label == "NGO"}.values(),
+               key=lambda n: n.id),
+        {e.node.id: e.props.get("level") for e in risks})
+
+
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Path:
+    nodes: list[Node]
+    rels: list[str]        # relationship type of each hop (len(nodes) - 1)
+
+
+_LOOKUP_LABELS = ACTOR_LABELS + ("Covenant", "Country", "Grievance", "Risk")
+
+
+def find_node(store: GraphStore, id_: str, labels: Sequence[str] = _LOOKUP_LABELS) -> Node | None:
+    """The node with this id (actor ids are unique; other labels are tried in order)."""
+    for label in labels:
+        found = nodes_by_id(store, label, [id_]).get(id_)
+        if found is not None:
+            return found
+    return None
+
+
+_ADJ: dict[str, list[tuple[str, str, str]]] = defaultdict(list)   # label -> (type, direction, other)
+for _r in RELS:
+    for _s in _r.sources:
+        _ADJ[_s].append((_r.type, "out", ""))
+    for _t in _r.targets:
+        _ADJ[_t].append((_r.type, "in", ""))
+
+
+def paths(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *, max_hops: int = 4,
+          limit: int = 5, as_of: dt.date | None = None) -> list[Path]:
+    """Shortest paths between two nodes (up to ``max_hops``), over relationships the viewer may see.
+
+    A breadth-first search from both ends, one batched neighbour query per
+    label and relationship type per level; time-bound relationships count
+    only when active on ``as_of`` (default today).  Country and Risk nodes are
+    not traversed (every factory of a country would connect through them).
+    """
+    as_of = as_of or dt.date.today()
+    start, goal = find_node(store, source_id), find_node(store, target_id)
+    if start is None or goal is None or max_hops < 1:
+        return []
+    key = lambda n: (n.label, n.id)  # noqa: E731
+    g = nx.MultiGraph()
+    g.add_node(key(start), node=start)
+    g.add_node(key(goal), node=goal)
+    frontier = {key(start): start, key(goal): goal}
+    seen = set(frontier)
+    for _ in range(max_hops):
+        by_label: dict[str, list[str]] = defaultdict(list)
+        for (label, id_), _n in frontier.items():
+            if label not in ("Country", "Risk"):
+                by_label[label].append(id_)
+        nxt: dict[tuple[str, str], Node] = {}
+        for label, ids in by_label.items():
+            for type_, direction, _ in _ADJ[label]:
+                found = neighbours(store, viewer, label, ids, type_, direction)  # type: ignore[arg-type]
+                for anchor, edges in found.items():
+                    for e in edges:
+                        if ("since" in e.props or "until" in e.props) and not is_active(e.props, as_of):
+                            continue
+                        other = key(e.node)
+                        g.add_node(other, node=e.node)
+                        g.add_edge((label, anchor), other, type=type_)
+                        if other not in seen:
+                            seen.add(other)
+                            nxt[other] = e.node
+        try:
+            length = nx.shortest_path_length(g, key(start), key(goal))
+        except nx.NetworkXNoPath:
+            length = None
+        if length is not None and length <= max_hops:
+            break
+        if not nxt:
+            break
+        frontier = nxt
+    out: list[Path] = []
+    try:
+        for p in nx.all_shortest_paths(g, key(start), key(goal)):
+            if len(p) - 1 > max_hops:
+                break
+            rels = [next(iter(g.get_edge_data(a, b).values()))["type"] for a, b in zip(p, p[1:])]
+            out.append(Path([g.nodes[k]["node"] for k in p], rels))
+            if len(out) >= limit:
+                break
+    except nx.NetworkXNoPath:
+        return []
+    return out
+
+
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MultiCovenantCompany:
+    company: Node
+    covenants: list[Node]
+
+
+def multi_covenant_companies(store: GraphStore, *, min_covenants: int = 2,
+                             as_of: dt.date | None = None) -> list[MultiCovenantCompany]:
+    """Companies that are active parties to at least ``min_covenants`` covenants (most first)."""
+    as_of = as_of or dt.date.today()
+    covenants = list_nodes(store, "Covenant", limit=10_000).items
+    edges = neighbours(store, SECRETARIAT, "Covenant", [c.id for c in covenants], "PARTY_TO", "in", as_of=as_of)
+    by_company: dict[str, list[Node]] = defaultdict(list)
+    companies: dict[str, Node] = {}
+    cov = {c.id: c for c in covenants}
+    for cid, es in edges.items():
+        for e in es:
+            if e.node.label == "Company" and cov[cid] not in by_company[e.node.id]:
+                by_company[e.node.id].append(cov[cid])
+                companies[e.node.id] = e.node
+    out = [MultiCovenantCompany(companies[c], sorted(cs, key=lambda n: n.id))
+           for c, cs in by_company.items() if len(cs) >= min_covenants]
+    out.sort(key=lambda m: (-len(m.covenants), m.company.id))
+    return out
+
+
+@dataclass(frozen=True)
+class FactoryInvestor:
+    investor: Node
+    company: Node           # the buyer the investor finances
+    kind: str | None
+    amount_eur: float | None
+
+
+def factory_investors(store: GraphStore, viewer: Viewer, factory_id: str, *,
+                      as_of: dt.date | None = None) -> list[FactoryInvestor]:
+    """Banks, insurers and pension funds financing the active buyers of a factory.
+
+    Only buyers the viewer may see are followed, so an investor never reveals
+    a hidden sourcing link.
+    """
+    as_of = as_of or dt.date.today()
+    buyers = neighbours(store, viewer, "Factory", [factory_id], "SOURCES_FROM", "in", as_of=as_of)[factory_id]
+    ids = sorted({e.node.id for e in buyers})
+    inv = neighbours(store, viewer, "Company", ids, "INVESTS_IN", "in", as_of=as_of) if ids else {}
+    names = {e.node.id: e.node for e in buyers}
+    out = [FactoryInvestor(e.node, names[c], e.get("kind"), e.get("amount_eur"))
+           for c, es in inv.items() for e in es]
+    out.sort(key=lambda f: (f.investor.id, f.company.id))
+    return out
+
+
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CoBuyerNetwork:
+    graph: nx.Graph                     # company ids, edge attr weight = shared factories
+    companies: dict[str, Node]
+    communities: list[list[str]]        # largest first
+    company_centrality: dict[str, float]
+    factory_centrality: dict[str, float]
+
+
+def co_buyer_network(store: GraphStore, viewer: Viewer, *, covenant_id: str | None = None,
+                     as_of: dt.date | None = None) -> CoBuyerNetwork:
+    """The co-buyer network of a covenant's signatories, its clusters and most central members.
+
+    Edges join two signatories per shared factory the viewer may see both of
+    (weight = number of such factories).  Communities by greedy modularity;
+    company centrality = weighted degree centrality; factory centrality =
+    betweenness in the bipartite company-factory graph.
+    """
+    shared = shared_factories(store, viewer, covenant_id=covenant_id, min_buyers=2, as_of=as_of)
+    g = nx.Graph()
+    b = nx.Graph()
+    companies: dict[str, Node] = {}
+    for s in shared:
+        visible = s.buyers
+        for c in visible:
+            companies[c.id] = c
+            g.add_node(c.id)
+            b.add_edge(("c", c.id), ("f", s.factory.id))
+        for i, c1 in enumerate(visible):
+            for c2 in visible[i + 1:]:
+                w = g.get_edge_data(c1.id, c2.id, {"weight": 0})["weight"]
+                g.add_edge(c1.id, c2.id, weight=w + 1)
+    communities: list[list[str]] = []
+    if g.number_of_edges():
+        communities = [sorted(c) for c in nx.community.greedy_modularity_communities(g, weight="weight")]
+        communities.sort(key=lambda c: (-len(c), c[0]))
+    total = sum(d["weight"] for _, _, d in g.edges(data=True)) or 1
+    strength = Counter({n: sum(d["weight"] for _, _, d in g.edges(n, data=True)) / total for n in g})
+    between = nx.betweenness_centrality(b) if b.number_of_nodes() <= 5000 else {}
+    factory_c = {k[1]: v for k, v in between.items() if k[0] == "f"}
+    return CoBuyerNetwork(g, companies, communities, dict(strength), factory_c)
+
