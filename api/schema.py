@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from graph.model import RISKS
 from imvo.errors import ImvoError, InvalidInput
-from queries import core, navigate
+from queries import analytics, core, navigate
 
 from .context import Context, in_thread
 from .types import (NGO, Company, Connection, Covenant, Entity, Factory, Grievance,
@@ -95,6 +95,69 @@ class Opportunity:
     unions: list[TradeUnion]
     ngos: list[NGO]
     score: float = strawberry.field(description="see queries.core.score_opportunity")
+
+
+@strawberry.type(description="Facts about one country.")
+class CountryOverview:
+    country: CountryT
+    factory_count: int
+    signatory_buyer_count: int = strawberry.field(description="distinct active signatory buyers with a "
+                                                              "factory in the country")
+    shared_factory_count: int = strawberry.field(description="factories with two or more signatory buyers")
+    unions: list[TradeUnion]
+    ngos: list[NGO]
+    risk_levels: list[RiskLevel]
+
+
+@strawberry.type
+class RiskLevel:
+    risk: str
+    level: Optional[str]
+
+
+@strawberry.type(description="A chain of relationships between two nodes.")
+class GraphPath:
+    nodes: list[Entity]
+    relationships: list[str]
+    length: int
+
+
+@strawberry.type
+class CompanyCovenants:
+    company: Company
+    covenants: list[Covenant]
+
+
+@strawberry.type(description="An investor financing a buyer of a factory.")
+class FactoryInvestor:
+    investor: Company
+    buyer: Company
+    kind: Optional[str]
+    amount_eur: Optional[float]
+
+
+@strawberry.type
+class NetworkEdge:
+    source: Company
+    target: Company
+    shared_factories: int
+
+
+@strawberry.type
+class Centrality:
+    id: strawberry.ID
+    score: float
+
+
+@strawberry.type(description="The co-buyer network of a covenant's signatories (networkx analytics).")
+class CoBuyerNetwork:
+    companies: list[Company]
+    edges: list[NetworkEdge]
+    communities: list[list[Company]] = strawberry.field(description="clusters, by greedy modularity")
+    central_companies: list[Centrality] = strawberry.field(description="weighted degree centrality, "
+                                                                       "highest first")
+    central_factories: list[Centrality] = strawberry.field(description="betweenness in the company-factory "
+                                                                       "graph, highest first")
 
 
 def _cursor(offset: int) -> str:
@@ -286,6 +349,67 @@ class Query:
     async def grievances(self, info: Info[Context, None], search: Optional[str] = None, first: int = 50,
                          after: Optional[str] = None) -> Connection[Grievance]:
         return await _page(info, "Grievance", None, search, first, after)
+
+    # -- analyst questions ---------------------------------------------------------
+    @strawberry.field(description="Factories, signatory buyers, shared factories, unions, NGOs and risk "
+                                  "levels of a country.")
+    async def country_overview(self, info: Info[Context, None], code: str,
+                               covenant_id: Optional[strawberry.ID] = None,
+                               as_of: Optional[dt.date] = None) -> Optional[CountryOverview]:
+        code = _country(code) or ""
+        o = await in_thread(analytics.country_overview, info.context.store, info.context.viewer, code,
+                            covenant_id=covenant_id, as_of=as_of)
+        if o is None:
+            return None
+        return CountryOverview(country=entity(o.country), factory_count=o.factory_count,
+                               signatory_buyer_count=o.signatory_buyer_count,
+                               shared_factory_count=o.shared_factory_count,
+                               unions=[entity(u) for u in o.unions], ngos=[entity(n) for n in o.ngos],
+                               risk_levels=[RiskLevel(risk=k, level=v) for k, v in sorted(o.risk_levels.items())])
+
+    @strawberry.field(description="Shortest paths between two nodes over relationships the viewer may see.")
+    async def paths(self, info: Info[Context, None], from_id: strawberry.ID, to_id: strawberry.ID,
+                    max_hops: int = 4, first: int = 5, as_of: Optional[dt.date] = None) -> list[GraphPath]:
+        if not 1 <= max_hops <= 6:
+            raise InvalidInput("maxHops must be between 1 and 6")
+        found = await in_thread(analytics.paths, info.context.store, info.context.viewer, from_id, to_id,
+                                max_hops=max_hops, limit=_first(info, first), as_of=as_of)
+        return [GraphPath(nodes=[entity(n) for n in p.nodes], relationships=p.rels, length=len(p.rels))
+                for p in found]
+
+    @strawberry.field(description="Companies party to several covenants.")
+    async def multi_covenant_companies(self, info: Info[Context, None], min_covenants: int = 2,
+                                       as_of: Optional[dt.date] = None) -> list[CompanyCovenants]:
+        found = await in_thread(analytics.multi_covenant_companies, info.context.store,
+                                min_covenants=min_covenants, as_of=as_of)
+        return [CompanyCovenants(company=entity(m.company), covenants=[entity(c) for c in m.covenants])
+                for m in found]
+
+    @strawberry.field(description="Banks, insurers and pension funds linked to a factory through the "
+                                  "buyers they finance (buyers the viewer may see).")
+    async def factory_investors(self, info: Info[Context, None], factory_id: strawberry.ID,
+                                as_of: Optional[dt.date] = None) -> list[FactoryInvestor]:
+        found = await in_thread(analytics.factory_investors, info.context.store, info.context.viewer,
+                                factory_id, as_of=as_of)
+        return [FactoryInvestor(investor=entity(f.investor), buyer=entity(f.company), kind=f.kind,
+                                amount_eur=f.amount_eur) for f in found]
+
+    @strawberry.field(description="The co-buyer network of a covenant's signatories: edges weighted by "
+                                  "shared factories, clusters and the most central companies and factories.")
+    async def co_buyer_network(self, info: Info[Context, None], covenant_id: Optional[strawberry.ID] = None,
+                               as_of: Optional[dt.date] = None, top: int = 10) -> CoBuyerNetwork:
+        n = await in_thread(analytics.co_buyer_network, info.context.store, info.context.viewer,
+                            covenant_id=covenant_id, as_of=as_of)
+        top = _first(info, top)
+        comp = {cid: entity(c) for cid, c in n.companies.items()}
+        rank = lambda d: sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))[:top]  # noqa: E731
+        return CoBuyerNetwork(
+            companies=[comp[c] for c in sorted(comp)],
+            edges=[NetworkEdge(source=comp[a], target=comp[b], shared_factories=d["weight"])
+                   for a, b, d in sorted(n.graph.edges(data=True))],
+            communities=[[comp[c] for c in group] for group in n.communities],
+            central_companies=[Centrality(id=k, score=round(v, 6)) for k, v in rank(n.company_centrality)],
+            central_factories=[Centrality(id=k, score=round(v, 6)) for k, v in rank(n.factory_centrality)])
 
     @strawberry.field(description="Who is asking: secretariat, public or company:<id>.")
     def viewer(self, info: Info[Context, None]) -> str:

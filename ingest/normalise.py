@@ -6,7 +6,7 @@ Everything here is a pure function of its input (no store, no I/O).
 >>> name_tokens("PT. Sunrise Garments (Pvt.) Ltd.")
 ['sunrise', 'garment']
 >>> name_tokens("Ege Tekstil Sanayi ve Ticaret A.Ş.")
-['ege', 'tekstil']
+['ege', 'textile']
 >>> address_tokens("Plot No. 12, Rd 5, Uttara EPZ, Dhaka-1230, Bangladesh", "BD")
 ['plot', '12', 'road', '5', 'uttara', 'epz', 'dhaka', '1230']
 >>> country_code("People's Republic of China"), country_code("Turkey"), country_code("viet nam")
@@ -89,7 +89,8 @@ pvtltd coltd colimited ltdco holdings holding group enterprise enterprises
 """.split())
 
 # Words with no power to tell factories apart, dropped from name keys.
-_NAME_STOP = frozenset("the of and de del la le el da do das dos di du van von und et y e a".split())
+_NAME_STOP = frozenset("the of and de del la le el da do das dos di du van von und et y e a ms messrs"
+                       .split())
 
 # Common abbreviations in factory names -> one spelling (plurals are reduced separately).
 _NAME_ABBR = {
@@ -138,12 +139,13 @@ def _name_tokens(name: str) -> tuple[str, ...]:
     out: list[str] = []
     for t in _join_initials(fold(name).split()):
         t = _NAME_ABBR.get(t, t)
-        if t in LEGAL_FORMS or t in _NAME_STOP:
+        if t in LEGAL_FORMS or t in _NAME_STOP or (len(t) == 1 and t.isalpha()):
             continue
         out.append(_NAME_ABBR.get(_stem(t), _stem(t)))
     # the Chinese "you xian gong si" (limited company) spelled out syllable by syllable
     text = " ".join(out)
-    for phrase in ("you xian gong si", "you xian ze ren gong si", "gu fen", "gong si", "ji tuan"):
+    for phrase in ("you xian gong si", "you xian ze ren gong si", "gu fen", "gong si", "ji tuan",
+                   "cong ty", "co phan", "trach nhiem huu han"):
         if phrase in text:
             text = re.sub(rf"\b{phrase}\b", " ", text)
     return tuple(text.split())

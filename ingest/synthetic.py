@@ -596,6 +596,7 @@ def generate(out_dir: Path, *, factories: int, links: int, companies: int | None
                 for _ in range(k - 1):
                     if rand() < 0.03:
                         n_hist += 1
+            n_hist = min(n_hist, k // 2)  # each history row needs its own buyer
             distinct = k - n_hist
             pool, cum = by_sector[s], sector_cum[s]
             top = cum[-1]
@@ -645,10 +646,11 @@ def generate(out_dir: Path, *, factories: int, links: int, companies: int | None
                     old_until = span(old_since + 30, since)
                     wsrc.writerow((bid, fid_s, sup, lprods, "", iso[old_since], iso[old_until],
                                    disc, src))
+                    n_src_rows += 1
                 wsrc.writerow((bid, fid_s, sup, lprods, share,
                                iso[since] if since >= 0 else "",
                                iso[until] if until >= 0 else "", disc, src))
-            n_src_rows += k
+                n_src_rows += 1
 
         # unions: a workplace union (more likely where several buyers meet), national ones
         if rand() < (0.12 if k >= 2 else 0.05):

@@ -134,7 +134,7 @@ ORGANISATIONS = (
 
 # REAL NGOs (id, name, country, focus, active_in) + FICTIONAL local NGOs (grievance filers)
 REAL_NGOS = (
-    ("N-ARISA", "Arisa (formerly Stop Child Labour partner ICN)", "NL", "child_labour",
+    ("N-ARISA", "Arisa", "NL", "child_labour",
      "IN;BD;PK;LK;MM"),
     ("N-SOLIDARIDAD", "Solidaridad", "NL", "living_wage", "BD;IN;CN;ET;ID;GH;BR;PE"),
     ("N-OXFAMNOVIB", "Oxfam Novib", "NL", "human_rights", "BD;PK;VN;KH;MM;ET"),
@@ -807,7 +807,7 @@ def build(out: Path) -> dict[str, int]:
                            status, filed_by, GRIEVANCE_TEXT[risk]))
     counts["grievances"] = _write(out, "grievances", grievances)
 
-    (out / "README.md").write_text(_readme(counts), encoding="utf-8")
+    (out / "README.md").write_text(_readme(counts, check(out)), encoding="utf-8")
     return {stem: counts[stem] for stem in FILES}
 
 
@@ -1051,8 +1051,9 @@ def check(folder: Path, as_of: dt.date = AS_OF, *, demo: bool = True) -> dict[st
     return stats
 
 
-def _readme(counts: dict[str, int]) -> str:
+def _readme(counts: dict[str, int], stats: dict[str, int]) -> str:
     table = "\n".join(f"| `{stem}.csv` | {counts[stem]} |" for stem in FILES)
+    facts = "\n".join(f"| {k} | {v} |" for k, v in stats.items())
     covs = "\n".join(f"| `{c[0]}` | {c[1]} | {c[3]} |" for c in COVENANTS)
     return f"""# Demo dataset (canonical CSV format)
 
@@ -1071,7 +1072,7 @@ factories or people is coincidental:
 - all **sourcing links**, **investments**, **grievances** and **union
   presence**;
 - the trade-union federations and workplace unions in producing countries
-  (`U01`-`U10`, `U1..`) and the local NGOs (`N01`-`N10`);
+  (`U01`-`U10`, workplace unions from `U101`) and the local NGOs (`N01`-`N10`);
 - the country facts: `ituc_rating`, `living_wage_gap` and the
   `country_risks` levels are illustrative, not copied from any edition of an
   index or assessment.
@@ -1116,6 +1117,13 @@ vendors, factories owned by a supplier group, disclosure public,
 confidential and blank, and some links without a known share. Companies
 `C026` and `C027` buy without being signatories; `C022`, `C024` and `C038`
 left their covenant; `C029` joins only after the demo date.
+
+Counts on 2026-06-30 (from the script's self-check; "shared" = at least two
+distinct active signatory buyers with an active link on that day):
+
+| fact | count |
+|---|---|
+{facts}
 """
 
 

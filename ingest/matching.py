@@ -1,0 +1,216 @@
+"""The factory matcher core: normalised keys, a blocked index and a fuzzy score.
+
+No store and no I/O here: :mod:`ingest.sites` feeds it the factories of the
+store, ``scripts/eval_matcher.py`` measures its precision and recall and
+``scripts/bench_matching.py`` its speed.
+
+How a pair is scored (0..100), see :func:`score`:
+
+* **name** (weight 0.6): the normalised name words (:func:`ingest.normalise.name_tokens`:
+  folded, transliterated, legal forms and stop words dropped, abbreviations
+  expanded) compared as sorted words (rapidfuzz ``ratio``) and as word sets
+  (``token_set_ratio``, forgiving an added or missing word), averaged; or,
+  when higher, the words run together (``ratio``: Hanzi syllables against
+  pinyin words).  Different unit numbers in the names (``Unit 1`` / ``Unit 2``)
+  cost 30 points.
+* **address** (weight 0.4): the same two measures over the normalised address
+  words; house numbers and postcodes that contradict each other cost 12 points
+  (partly) or 30 points (nothing in common); a number missing on one side
+  costs nothing (missing postcodes).
+* without an address on one side the score is the name score minus 8: a name
+  alone rarely proves a match, so it lands in the review band at best.
+
+Blocking: candidates come only from the same country, and within it from the
+rarest few *keys* of the incoming record (its name words, their 4-letter
+prefixes and suffixes, which survive one typo, the name run together, and its
+address words), at most ``cap`` records per query.  So 100k incoming records
+against 1M existing cost 100k small lookups, never 10^11 comparisons.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from .normalise import address_tokens, name_tokens, stable_hash
+
+__all__ = ["UPPER", "LOWER", "Prepared", "prepare", "score", "FactoryIndex", "site_key"]
+
+#: at or above: the same factory, merged automatically (see docs/real-world-formats.md)
+UPPER = 88.0
+#: at or above (and below UPPER): a possible match, queued for review
+LOWER = 72.0
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A factory reduced to what matching needs."""
+
+    id: str
+    country: str
+    os_id: str | None
+    name: str                  # normalised name words, in order
+    sorted_name: str           # the same words sorted
+    compact: str               # the words run together
+    addr: str                  # normalised address words
+    name_nums: frozenset[str]
+    addr_nums: frozenset[str]
+    label: str = ""            # the original name (for people reading a review queue)
+
+
+def _numbers(tokens: list[str]) -> frozenset[str]:
+    """Digit words, plus each pair of adjacent digit words joined (``08-400`` ~ ``08400``)."""
+    nums = [t for t in tokens if t.isdigit()]
+    joined = [a + b for a, b in zip(tokens, tokens[1:]) if a.isdigit() and b.isdigit()]
+    return frozenset(nums + [j.lstrip("0") or "0" for j in joined])
+
+
+def prepare(id_: str, country: str, name: str, address: str | None = None,
+            os_id: str | None = None) -> Prepared:
+    """Normalise one factory for matching."""
+    words = name_tokens(name)
+    addr = address_tokens(address, country)
+    return Prepared(id_, country, os_id or None, " ".join(words), " ".join(sorted(words)),
+                    "".join(words), " ".join(addr), _numbers(words), _numbers(addr), name)
+
+
+def site_key(p: Prepared) -> str:
+    """A stable digest of country, normalised name and address (the basis of new factory ids)."""
+    return stable_hash(p.country, p.sorted_name, " ".join(sorted(p.addr.split())))
+
+
+def name_score(a: Prepared, b: Prepared) -> float:
+    """Similarity of the two names, 0..100."""
+    mixed = 0.5 * fuzz.ratio(a.sorted_name, b.sorted_name) + 0.5 * fuzz.token_set_ratio(a.name, b.name)
+    ns = max(mixed, fuzz.ratio(a.compact, b.compact))
+    if a.name_nums and b.name_nums and a.name_nums != b.name_nums:
+        ns -= 30
+    return ns
+
+
+def address_score(a: Prepared, b: Prepared) -> float | None:
+    """Similarity of the two addresses, 0..100 (None when one is missing)."""
+    if not a.addr or not b.addr:
+        return None
+    s = 0.5 * fuzz.token_set_ratio(a.addr, b.addr) + 0.5 * fuzz.token_sort_ratio(a.addr, b.addr)
+    na, nb = a.addr_nums, b.addr_nums
+    if na and nb and not (na <= nb or nb <= na):
+        s -= 12 if na & nb else 30
+    return s
+
+
+def score(a: Prepared, b: Prepared) -> float:
+    """How likely ``a`` and ``b`` are one factory, 0..100 (see the module notes).
+
+    >>> a = prepare("1", "BD", "Sunrise Garments (Pvt.) Ltd.", "Plot 12, Road 5, Uttara EPZ, Dhaka 1230")
+    >>> b = prepare("2", "BD", "SUNRISE GARMENT LIMITED", "Uttara EPZ, Plot No 12, Rd 5, Dhaka")
+    >>> c = prepare("3", "BD", "Sunshine Knitwear Ltd", "Plot 14, Road 5, Uttara EPZ, Dhaka 1230")
+    >>> score(a, b) >= UPPER, score(a, c) < LOWER
+    (True, True)
+    """
+    if a.os_id and b.os_id and a.os_id != b.os_id:
+        return 0.0        # Open Supply Hub says they are different facilities
+    ns = name_score(a, b)
+    ads = address_score(a, b)
+    s = ns - 8 if ads is None else 0.6 * ns + 0.4 * ads
+    return round(max(s, 0.0), 2)
+
+
+def _keys(p: Prepared) -> Iterator[str]:
+    """Blocking keys: name words, their 4-letter prefixes and suffixes, the run-together name,
+    and address words of four letters or more."""
+    for t in p.name.split():
+        if t.isdigit():
+            continue
+        yield "n:" + t
+        if len(t) >= 6:
+            yield "p:" + t[:4]
+            yield "s:" + t[-4:]
+    if p.compact:
+        yield "c:" + p.compact[:8]
+    for t in p.addr.split():
+        if len(t) >= 4 and not t.isdigit():
+            yield "a:" + t
+
+
+class _Block:
+    """The factories of one country with their blocking keys."""
+
+    __slots__ = ("records", "postings")
+
+    def __init__(self) -> None:
+        self.records: list[Prepared] = []
+        self.postings: dict[str, list[int]] = defaultdict(list)
+
+
+class FactoryIndex:
+    """Factories blocked by country and cheap keys; finds the best candidates for a record.
+
+    ``cap`` bounds the records scored per query (from the rarest keys first).
+    """
+
+    def __init__(self, cap: int = 400, shortlist: int = 12) -> None:
+        self.cap = cap
+        self.shortlist = shortlist
+        self._blocks: dict[str, _Block] = defaultdict(_Block)
+        self._by_id: dict[str, Prepared] = {}
+        self._by_os: dict[str, Prepared] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def add(self, p: Prepared) -> None:
+        """Index one factory (a second record with the same id is ignored)."""
+        if p.id in self._by_id:
+            return
+        self._by_id[p.id] = p
+        if p.os_id:
+            self._by_os.setdefault(p.os_id, p)
+        block = self._blocks[p.country]
+        i = len(block.records)
+        block.records.append(p)
+        postings = block.postings
+        for k in set(_keys(p)):
+            postings[k].append(i)
+
+    def extend(self, records: Iterable[Prepared]) -> None:
+        for p in records:
+            self.add(p)
+
+    def get(self, id_: str) -> Prepared | None:
+        return self._by_id.get(id_)
+
+    def by_os_id(self, os_id: str) -> Prepared | None:
+        return self._by_os.get(os_id)
+
+    def candidates(self, p: Prepared) -> list[Prepared]:
+        """Records of the same country sharing one of ``p``'s rarest keys (at most ``cap``)."""
+        block = self._blocks.get(p.country)
+        if block is None:
+            return []
+        lists = sorted((ps for k in set(_keys(p)) if (ps := block.postings.get(k))), key=len)
+        seen: set[int] = set()
+        for ps in lists:
+            if seen and len(seen) + len(ps) > self.cap:
+                break
+            seen.update(ps[:self.cap])
+        records = block.records
+        return [records[i] for i in seen]
+
+    def best(self, p: Prepared, minimum: float = LOWER) -> list[tuple[Prepared, float]]:
+        """Candidates scoring at least ``minimum``, best first (ties: by id)."""
+        cands = [c for c in self.candidates(p) if c.id != p.id]
+        if not cands:
+            return []
+        # a cheap first cut in C over the whole candidate list, then the full score on a shortlist
+        short = process.extract(p.name, [c.name for c in cands], scorer=fuzz.token_set_ratio,
+                                limit=self.shortlist, score_cutoff=minimum * 0.55)
+        compact = process.extract(p.compact, [c.compact for c in cands], scorer=fuzz.ratio,
+                                  limit=3, score_cutoff=minimum)
+        picked = {i for _, _, i in short} | {i for _, _, i in compact}
+        scored = [(cands[i], score(p, cands[i])) for i in picked]
+        out = [(c, s) for c, s in scored if s >= minimum]
+        out.sort(key=lambda cs: (-cs[1], cs[0].id))
+        return out
