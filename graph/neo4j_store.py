@@ -87,10 +87,9 @@ class Neo4jStore(GraphStore):
         self._schema_ready = True
 
     def ping(self) -> None:
+        """One tiny read on the configured database (raises StoreUnavailable)."""
         try:
-            self.driver.verify_connectivity(database=self.database)
-        except _UNAVAILABLE as exc:
-            raise StoreUnavailable(f"Neo4j at {self.uri or '?'} is unreachable: {exc}") from exc
+            self._execute("RETURN 1 AS ok", {}, write=False)
         except Neo4jError as exc:
             raise StoreUnavailable(f"Neo4j: {exc.message}") from exc
 

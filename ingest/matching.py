@@ -12,7 +12,7 @@ How a pair is scored (0..100), see :func:`score`:
   (``token_set_ratio``, forgiving an added or missing word), averaged; or,
   when higher, the words run together (``ratio``: Hanzi syllables against
   pinyin words).  Different unit numbers in the names (``Unit 1`` / ``Unit 2``)
-  cost 30 points.
+  cost 30 points, a number in one name only 10.
 * **address** (weight 0.4): the same two measures over the normalised address
   words; house numbers and postcodes that contradict each other cost 12 points
   (partly) or 30 points (nothing in common); a number missing on one side
@@ -81,12 +81,24 @@ def site_key(p: Prepared) -> str:
     return stable_hash(p.country, p.sorted_name, " ".join(sorted(p.addr.split())))
 
 
+def _without_places(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
+    """Both names' words, less the words one name adds that the other's address holds
+    (a place written into the name: ``Sunrise Garments, Savar``)."""
+    wa, wb = a.name.split(), b.name.split()
+    sa, sb = set(wa), set(wb)
+    ab, bb = set(a.addr.split()), set(b.addr.split())
+    return ([w for w in wa if w in sb or w not in bb] or wa,
+            [w for w in wb if w in sa or w not in ab] or wb)
+
+
 def name_score(a: Prepared, b: Prepared) -> float:
     """Similarity of the two names, 0..100."""
-    mixed = 0.5 * fuzz.ratio(a.sorted_name, b.sorted_name) + 0.5 * fuzz.token_set_ratio(a.name, b.name)
-    ns = max(mixed, fuzz.ratio(a.compact, b.compact))
-    if a.name_nums and b.name_nums and a.name_nums != b.name_nums:
-        ns -= 30
+    wa, wb = _without_places(a, b)
+    na, nb = " ".join(wa), " ".join(wb)
+    mixed = 0.5 * fuzz.ratio(" ".join(sorted(wa)), " ".join(sorted(wb))) + 0.5 * fuzz.token_set_ratio(na, nb)
+    ns = max(mixed, fuzz.ratio("".join(wa), "".join(wb)))
+    if a.name_nums != b.name_nums:
+        ns -= 30 if a.name_nums and b.name_nums else 10
     return ns
 
 
@@ -210,6 +222,10 @@ class FactoryIndex:
         compact = process.extract(p.compact, [c.compact for c in cands], scorer=fuzz.ratio,
                                   limit=3, score_cutoff=minimum)
         picked = {i for _, _, i in short} | {i for _, _, i in compact}
+        if p.addr:   # many factories share a name (group units): the address picks among them
+            picked |= {i for _, _, i in process.extract(
+                p.addr, [c.addr for c in cands], scorer=fuzz.token_set_ratio, limit=self.shortlist // 2,
+                score_cutoff=50)}
         scored = [(cands[i], score(p, cands[i])) for i in picked]
         out = [(c, s) for c, s in scored if s >= minimum]
         out.sort(key=lambda cs: (-cs[1], cs[0].id))

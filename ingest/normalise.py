@@ -84,13 +84,14 @@ gmbh ag kg ohg ug mbh sa sas sarl srl srls spa sl slu sau sc sro as asa oy oyj a
 sti as tas ltdsti sanayi san ticaret tic ve ith ihr ithalat ihracat pazarlama paz
 pt tbk cv ud sdn bhd berhad sendirian jsc ojsc cjsc pjsc zao oao ooo tnhh cp cty ctcp mtv
 lda ltda eireli me epp sp spzoo zoo sa de cv rl srl sapi sab kk kabushiki kaisha yk
-youxian gongsi youxiangongsi gufen jituan zeren
+youxian gongsi youxiangongsi gufen jituan zeren mchj ao qk xk jsc
 pvtltd coltd colimited ltdco holdings holding group enterprise enterprises
 """.split())
 
-# Words with no power to tell factories apart, dropped from name keys.
+# Words with no power to tell factories apart, dropped from name keys (articles, "Messrs",
+# and generic company words that lists add or leave out at will).
 _NAME_STOP = frozenset("the of and de del la le el da do das dos di du van von und et y e a ms messrs"
-                       .split())
+                       " industry international trading global overseas".split())
 
 # Common abbreviations in factory names -> one spelling (plurals are reduced separately).
 _NAME_ABBR = {
@@ -102,7 +103,7 @@ _NAME_ABBR = {
     "gmt": "garment", "gmts": "garment", "garmentsltd": "garment", "garm": "garment",
     "tex": "textile", "txt": "textile", "textiles": "textile", "tekstil": "textile",
     "apparels": "apparel", "appl": "apparel", "knits": "knit", "knitting": "knit",
-    "knitwears": "knitwear", "fashions": "fashion", "fabrics": "fabric", "mills": "mill",
+    "clothing": "apparel", "clothings": "apparel", "knitwears": "knitwear", "fashions": "fashion", "fabrics": "fabric", "mills": "mill",
     "spg": "spinning", "dyg": "dyeing", "fty": "factory", "fac": "factory",
     "bros": "brothers", "bro": "brothers", "mfy": "factory", "exp": "export", "exports": "export",
     "corpn": "corporation", "dev": "development", "natl": "national", "assoc": "associated",
@@ -127,6 +128,23 @@ _ADDR_ABBR: dict[str, str | None] = {
 }
 
 
+# legal forms written as several words (after the single words above are gone)
+_NAME_PHRASES = ("you xian gong si", "you xian ze ren gong si", "gu fen", "gong si", "ji tuan",
+                 "cong ty", "co phan", "trach nhiem huu han", "joint stock", "limited liability",
+                 "sirketi", "anonim")
+
+# Chinese trade words, as Hanzi syllables or pinyin words, in English: lists write one factory
+# as 厦门新达纺织有限公司, Xiamen Xinda Fangzhi Youxian Gongsi and Xiamen Xinda Textile Co., Ltd.
+_PINYIN_TRADES = {
+    "fang zhi": "textile", "fangzhi": "textile", "fu zhuang": "garment", "fuzhuang": "garment",
+    "zhen zhi": "knit", "zhenzhi": "knit", "fu shi": "apparel", "fushi": "apparel",
+    "xie ye": "shoe", "xieye": "shoe", "pi ge": "leather", "pige": "leather",
+    "yin ran": "printing dyeing", "yinran": "printing dyeing", "shi ye": "",
+    "shiye": "", "mao yi": "trading", "maoyi": "trading", "gong ye": "industry",
+    "gongye": "", "zhi yi": "knitwear", "zhiyi": "knitwear", "mao fang": "wool spinning",
+}
+
+
 def _stem(t: str) -> str:
     """Cheap plural folding for longer words (garments -> garment, industries kept by the table)."""
     if len(t) > 4 and t.endswith("s") and not t.endswith(("ss", "us", "is")):
@@ -141,14 +159,18 @@ def _name_tokens(name: str) -> tuple[str, ...]:
         t = _NAME_ABBR.get(t, t)
         if t in LEGAL_FORMS or t in _NAME_STOP or (len(t) == 1 and t.isalpha()):
             continue
-        out.append(_NAME_ABBR.get(_stem(t), _stem(t)))
+        t = _NAME_ABBR.get(_stem(t), _stem(t))
+        if t not in _NAME_STOP:
+            out.append(t)
     # the Chinese "you xian gong si" (limited company) spelled out syllable by syllable
     text = " ".join(out)
-    for phrase in ("you xian gong si", "you xian ze ren gong si", "gu fen", "gong si", "ji tuan",
-                   "cong ty", "co phan", "trach nhiem huu han"):
+    for phrase in _NAME_PHRASES:
         if phrase in text:
             text = re.sub(rf"\b{phrase}\b", " ", text)
-    return tuple(text.split())
+    for pinyin, english in _PINYIN_TRADES.items():
+        if pinyin in text:
+            text = re.sub(rf"\b{pinyin}\b", english, text)
+    return tuple(t.replace("kh", "x") for t in text.split())
 
 
 def name_tokens(name: str) -> list[str]:

@@ -371,7 +371,7 @@ def generate(out_dir: Path, *, factories: int, links: int, companies: int | None
 
     # ---- countries and risks --------------------------------------------------------
     fh, w = open_writer("countries")
-    listed = list(countries) + [c for c in ("NL", "BE", "DE", "GB", "SE", "DK", "FR", "HK")
+    listed = list(countries) + [c for c in ("NL", "BE", "DE", "GB", "SE", "DK", "FR", "HK", "CH")
                                 if c not in countries]
     for code in listed:
         info = _COUNTRY_INFO.get(code)
@@ -437,7 +437,6 @@ def generate(out_dir: Path, *, factories: int, links: int, companies: int | None
 
     # ---- unions (global + one national per country; workplace unions follow) ---------
     funions, wunions = open_writer("unions")
-    funions_rows = 0
     wunions.writerow((uid(0), "Global Textile and Garment Workers Federation", "CH", "global", ""))
     wunions.writerow((uid(1), "Global Food and Forestry Workers Union", "CH", "global", ""))
     national: dict[str, str] = {}
@@ -533,9 +532,10 @@ def generate(out_dir: Path, *, factories: int, links: int, companies: int | None
     fh.close()
 
     # ---- factories, sourcing, workplace unions, presence, grievances (one pass) -------
-    fac_sector = [active_sectors[0] if len(active_sectors) == 1
-                  else (s if s in active_sectors else active_sectors[0])
-                  for s in (bisect(sector_w, rand() * sector_w[-1]) for _ in range(factories))]
+    fac_sector = []
+    for _ in range(factories):
+        sec = bisect(sector_w, rand() * sector_w[-1])
+        fac_sector.append(sec if by_sector[sec] else active_sectors[0])
     link_counts = _draw_counts(rng, fac_sector, caps, links)
 
     ffac, wfac = open_writer("factories")

@@ -121,3 +121,64 @@ def contract_store(backend: str, request: pytest.FixtureRequest) -> GraphStore:
 def sample_store(backend: str, request: pytest.FixtureRequest) -> GraphStore:
     """The bundled sample dataset, loaded once per backend (read-only)."""
     return _loaded(backend, request, SAMPLE_DIR, _EMBEDDED_CACHE)
+
+
+# ---------------------------------------------------------------------------
+# a real HTTP server over a store, for API and view tests
+# ---------------------------------------------------------------------------
+
+TOKENS = "sekret=secretariat,co27=company:C027,co29=company:C029"
+
+
+class LiveServer:
+    """uvicorn serving ``create_app`` in a background thread on a free loopback port."""
+
+    def __init__(self, store: GraphStore, tokens: str = TOKENS) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        from api.app import create_app
+        from imvo.settings import Settings
+
+        settings = Settings(IMVO_API_TOKENS=tokens)  # type: ignore[call-arg]
+        self.app = create_app(settings, store)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
+                                                    log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "LiveServer":
+        import time
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+    def graphql(self, query: str, token: str | None = None, variables: dict | None = None) -> dict:
+        import httpx
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        r = httpx.post(self.url + "/graphql", json={"query": query, "variables": variables or {}},
+                       headers=headers, timeout=60)
+        assert r.status_code < 500, r.text
+        return r.json()
+
+
+@pytest.fixture
+def contract_server(contract_store: GraphStore) -> Iterator[LiveServer]:
+    with LiveServer(contract_store) as server:
+        yield server

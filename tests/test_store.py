@@ -1,0 +1,145 @@
+"""Conformance suite of the GraphStore operations: every test runs on both backends."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from graph.store import GraphStore, NodeRow, ReadQuery, RelRow
+from queries.navigate import neighbours, nodes_by_id
+from queries.access import SECRETARIAT
+
+
+def _seed(store: GraphStore) -> None:
+    with store.writing() as s:
+        s.ensure_nodes("Country", ["BD", "NL"])
+        s.merge_nodes("Company", [NodeRow("C1", {"name": "Brand One", "country": "NL", "kind": "brand"}),
+                                  NodeRow("C2", {"name": "Brand Two", "country": "NL", "kind": "brand"})])
+        s.merge_nodes("Factory", [NodeRow("F1", {"name": "Knit Ltd", "country": "BD", "workers": 900,
+                                                 "products": ["knitwear", "tops"], "lat": 23.8})])
+        s.merge_rels("SOURCES_FROM", "Company", "Factory", [
+            RelRow("C1", "F1", {"share": 0.3, "since": dt.date(2020, 1, 1), "disclosure": "public"}),
+            RelRow("C1", "F1", {"share": 0.1, "since": dt.date(2015, 1, 1), "until": dt.date(2019, 1, 1),
+                                "disclosure": "confidential"}),
+            RelRow("C2", "F1", {"disclosure": "confidential"}),
+        ])
+        s.merge_rels("LOCATED_IN", "Factory", "Country", [RelRow("F1", "BD")])
+
+
+def test_merge_and_count(store: GraphStore) -> None:
+    _seed(store)
+    c = store.counts()
+    assert c.nodes["Company"] == 2 and c.nodes["Factory"] == 1 and c.nodes["Country"] == 2
+    assert c.rels["SOURCES_FROM"] == 3 and c.rels["LOCATED_IN"] == 1
+    assert c.nodes["Risk"] == 0
+
+
+def test_merging_twice_changes_nothing(store: GraphStore) -> None:
+    _seed(store)
+    before = store.counts()
+    _seed(store)
+    assert store.counts() == before
+
+
+def test_properties_round_trip_with_their_types(store: GraphStore) -> None:
+    _seed(store)
+    f = nodes_by_id(store, "Factory", ["F1", "nope"])
+    assert list(f) == ["F1"]
+    assert f["F1"].props == {"id": "F1", "name": "Knit Ltd", "country": "BD", "workers": 900,
+                             "products": ["knitwear", "tops"], "lat": 23.8}
+    edges = neighbours(store, SECRETARIAT, "Factory", ["F1"], "SOURCES_FROM", "in")["F1"]
+    assert [(e.node.id, e.get("since"), e.get("share")) for e in edges] == [
+        ("C1", dt.date(2015, 1, 1), 0.1), ("C1", dt.date(2020, 1, 1), 0.3), ("C2", None, None)]
+
+
+def test_update_replaces_given_properties_and_null_removes(store: GraphStore) -> None:
+    _seed(store)
+    with store.writing() as s:
+        s.merge_nodes("Factory", [NodeRow("F1", {"name": "Knit Limited", "workers": None})])
+        s.merge_rels("SOURCES_FROM", "Company", "Factory",
+                     [RelRow("C1", "F1", {"since": dt.date(2020, 1, 1), "share": 0.35, "disclosure": None})])
+    f = nodes_by_id(store, "Factory", ["F1"])["F1"]
+    assert f.props["name"] == "Knit Limited" and "workers" not in f.props and f.props["country"] == "BD"
+    edges = neighbours(store, SECRETARIAT, "Company", ["C1"], "SOURCES_FROM", "out")["C1"]
+    current = [e for e in edges if e.get("since") == dt.date(2020, 1, 1)]
+    assert len(current) == 1 and current[0].get("share") == 0.35 and current[0].get("disclosure") is None
+    assert store.counts().rels["SOURCES_FROM"] == 3
+
+
+def test_ensure_nodes_keeps_properties(store: GraphStore) -> None:
+    with store.writing() as s:
+        s.merge_nodes("Country", [NodeRow("BD", {"name": "Bangladesh"})])
+        s.ensure_nodes("Country", ["BD", "VN"])
+    got = nodes_by_id(store, "Country", ["BD", "VN"])
+    assert got["BD"].props["name"] == "Bangladesh" and got["VN"].props == {"id": "VN"}
+
+
+def test_relationship_without_endpoint_is_not_created(store: GraphStore) -> None:
+    _seed(store)
+    with store.writing() as s:
+        s.merge_rels("SOURCES_FROM", "Company", "Factory", [RelRow("C1", "F404", {})])
+    assert store.counts().rels["SOURCES_FROM"] == 3
+
+
+def test_labels_of_finds_actor_ids(store: GraphStore) -> None:
+    _seed(store)
+    assert store.labels_of(["C1", "F1", "X"]) == {"C1": "Company", "F1": "Factory"}
+    assert store.labels_of(["C1"], ("Factory",)) == {}
+    assert store.labels_of([]) == {}
+
+
+def test_undeclared_properties_and_endpoints_are_refused(store: GraphStore) -> None:
+    with pytest.raises(ValueError):
+        store.merge_nodes("Factory", [NodeRow("F9", {"colour": "red"})])
+    with pytest.raises(ValueError):
+        store.merge_rels("SOURCES_FROM", "Factory", "Company", [])
+    with pytest.raises(KeyError):
+        store.merge_nodes("Planet", [])
+
+
+def _echo(view, *, x):  # type: ignore[no-untyped-def]
+    return [{"x": x, "companies": sorted(n["id"] for n in view.nodes("Company"))}]
+
+
+ECHO = ReadQuery("echo", "MATCH (c:Company) WITH c ORDER BY c.id "
+                 "RETURN $x AS x, collect(c.id) AS companies", _echo)
+
+
+def test_read_query_gives_the_same_rows_on_both_backends(store: GraphStore) -> None:
+    _seed(store)
+    assert store.read(ECHO, x=dt.date(2026, 6, 30)) == [{"x": dt.date(2026, 6, 30), "companies": ["C1", "C2"]}]
+
+
+def test_clear_empties_the_store(store: GraphStore) -> None:
+    _seed(store)
+    store.clear()
+    assert sum(store.counts().nodes.values()) == 0
+
+
+def test_ping(store: GraphStore) -> None:
+    store.ping()
+
+
+def test_embedded_store_survives_a_reopen(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from graph.embedded import EmbeddedStore
+    s = EmbeddedStore(tmp_path)
+    _seed(s)
+    again = EmbeddedStore(tmp_path)
+    assert again.counts() == s.counts()
+    assert not list(tmp_path.glob("*.tmp")), "no temporary file is left behind"
+
+
+def test_embedded_store_sees_another_process_writing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from graph.embedded import EmbeddedStore
+    reader = EmbeddedStore(tmp_path)
+    assert reader.counts().nodes["Company"] == 0
+    _seed(EmbeddedStore(tmp_path))
+    assert reader.counts().nodes["Company"] == 2
+
+
+def test_unreadable_embedded_store_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from graph.embedded import EmbeddedStore
+    from imvo.errors import StoreUnavailable
+    (tmp_path / "graph.pickle").write_bytes(b"not a pickle")
+    with pytest.raises(StoreUnavailable, match="cannot read"):
+        EmbeddedStore(tmp_path)
