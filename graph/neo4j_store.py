@@ -29,7 +29,7 @@ def make_driver(uri: str, user: str, password: str) -> neo4j.Driver:
     try:
         return GraphDatabase.driver(uri, auth=auth, connection_timeout=10,
                                     connection_acquisition_timeout=30,
-                                    notifications_min_severity="OFF")
+                                    notifications_min_severity="OFF", max_transaction_retry_time=10)
     except (ValueError, ConfigurationError) as exc:
         raise StoreUnavailable(f"bad NEO4J_URI {uri!r}: {exc}") from exc
 
@@ -71,13 +71,19 @@ class Neo4jStore(GraphStore):
                 query, params, database_=self.database,
                 routing_=RoutingControl.WRITE if write else RoutingControl.READ)
         except _UNAVAILABLE as exc:
-            raise StoreUnavailable(f"Neo4j at {self.uri or '?'} is unreachable: "
-                                   f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+            raise StoreUnavailable(self._unreachable(exc)) from exc
         except Neo4jError as exc:
             if exc.code and ("DatabaseNotFound" in exc.code or "Unavailable" in exc.code):
                 raise StoreUnavailable(f"Neo4j database {self.database!r}: {exc.message}") from exc
             raise
         return [{k: _native(v) for k, v in r.items()} for r in records]
+
+    def _unreachable(self, exc: BaseException) -> str:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        if "Connection refused" in reason:
+            reason = "connection refused"
+        return (f"Neo4j at {self.uri or '?'} is unreachable ({reason[:160].rstrip(':')}); is it running? "
+                f"(`imvo neo4j start` runs one locally)")
 
     def _ensure_schema(self) -> None:
         if self._schema_ready:
@@ -102,7 +108,7 @@ class Neo4jStore(GraphStore):
             with self.driver.session(database=self.database) as session:
                 session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
         except _UNAVAILABLE as exc:
-            raise StoreUnavailable(f"Neo4j at {self.uri or '?'} is unreachable: {exc}") from exc
+            raise StoreUnavailable(self._unreachable(exc)) from exc
 
     # -- primitives --------------------------------------------------------------
     def _merge_nodes(self, label: str, rows: Sequence[NodeRow]) -> None:

@@ -234,6 +234,8 @@ def neo4j_status() -> None:
 
 
 def main() -> None:
+    import logging
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)   # retries are reported as one error line
     try:
         app()
     except ImvoError as exc:  # a last resort; commands convert their own errors

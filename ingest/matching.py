@@ -60,11 +60,18 @@ class Prepared:
     label: str = ""            # the original name (for people reading a review queue)
 
 
+_NO_NUMBERS: frozenset[str] = frozenset()
+
+
 def _numbers(tokens: list[str]) -> frozenset[str]:
     """Digit words, plus each pair of adjacent digit words joined (``08-400`` ~ ``08400``)."""
     nums = [t for t in tokens if t.isdigit()]
-    joined = [a + b for a, b in zip(tokens, tokens[1:]) if a.isdigit() and b.isdigit()]
-    return frozenset(nums + [j.lstrip("0") or "0" for j in joined])
+    if not nums:
+        return _NO_NUMBERS
+    if len(nums) > 1:
+        nums += [(a + b).lstrip("0") or "0" for a, b in zip(tokens, tokens[1:])
+                 if a.isdigit() and b.isdigit()]
+    return frozenset(nums)
 
 
 def prepare(id_: str, country: str, name: str, address: str | None = None,
@@ -130,21 +137,18 @@ def score(a: Prepared, b: Prepared) -> float:
     return round(max(s, 0.0), 2)
 
 
-def _keys(p: Prepared) -> Iterator[str]:
+def _keys(p: Prepared) -> set[str]:
     """Blocking keys: name words, their 4-letter prefixes and suffixes, the run-together name,
     and address words of four letters or more."""
+    keys = {"=" + p.compact[:8]}
     for t in p.name.split():
-        if t.isdigit():
-            continue
-        yield "n:" + t
-        if len(t) >= 6:
-            yield "p:" + t[:4]
-            yield "s:" + t[-4:]
-    if p.compact:
-        yield "c:" + p.compact[:8]
-    for t in p.addr.split():
-        if len(t) >= 4 and not t.isdigit():
-            yield "a:" + t
+        if not t.isdigit():
+            keys.add(t)
+            if len(t) >= 6:
+                keys.add(t[:4] + "<")
+                keys.add(">" + t[-4:])
+    keys.update(["@" + t for t in p.addr.split() if len(t) >= 4 and not t.isdigit()])
+    return keys
 
 
 class _Block:
@@ -184,7 +188,7 @@ class FactoryIndex:
         i = len(block.records)
         block.records.append(p)
         postings = block.postings
-        for k in set(_keys(p)):
+        for k in _keys(p):
             postings[k].append(i)
 
     def extend(self, records: Iterable[Prepared]) -> None:
@@ -202,7 +206,8 @@ class FactoryIndex:
         block = self._blocks.get(p.country)
         if block is None:
             return []
-        lists = sorted((ps for k in set(_keys(p)) if (ps := block.postings.get(k))), key=len)
+        get = block.postings.get
+        lists = sorted((ps for k in _keys(p) if (ps := get(k))), key=len)
         seen: set[int] = set()
         for ps in lists:
             if seen and len(seen) + len(ps) > self.cap:

@@ -27,8 +27,7 @@ from anyascii import anyascii
 __all__ = ["fold", "name_tokens", "address_tokens", "country_code", "country_names",
            "parse_workers", "parse_flag", "stable_hash", "LEGAL_FORMS"]
 
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_DIGIT_EDGE = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
+_WORDS = re.compile(r"[a-z]+|[0-9]+")
 
 
 def _is_cjk(ch: str) -> bool:
@@ -37,7 +36,14 @@ def _is_cjk(ch: str) -> bool:
             or 0xF900 <= o <= 0xFAFF)
 
 
-@functools.lru_cache(maxsize=200_000)
+def _words(text: str) -> list[str]:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(ch if ch.isascii() else (f" {anyascii(ch)} " if _is_cjk(ch) else anyascii(ch))
+                       for ch in text)
+    return _WORDS.findall(text.lower().replace("&", " and ").replace("'", ""))
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces.
 
@@ -51,13 +57,7 @@ def fold(text: str) -> str:
     >>> fold("广州服装")
     'guang zhou fu zhuang'
     """
-    text = unicodedata.normalize("NFKC", text)
-    if not text.isascii():
-        text = "".join(ch if ch.isascii() else (f" {anyascii(ch)} " if _is_cjk(ch) else anyascii(ch))
-                       for ch in text)
-    text = text.lower().replace("&", " and ").replace("'", "")
-    text = _NON_ALNUM.sub(" ", text)
-    return _DIGIT_EDGE.sub(" ", text).strip()
+    return " ".join(_words(text))
 
 
 def _join_initials(tokens: list[str]) -> list[str]:
@@ -152,25 +152,30 @@ def _stem(t: str) -> str:
     return t
 
 
-@functools.lru_cache(maxsize=200_000)
-def _name_tokens(name: str) -> tuple[str, ...]:
+_PHRASE_START = frozenset(p.split()[0] for p in (*_NAME_PHRASES, *_PINYIN_TRADES) if " " in p)
+_PHRASE_RE = re.compile(r"\b(?:%s)\b" % "|".join(
+    sorted((re.escape(p) for p in (*_NAME_PHRASES, *_PINYIN_TRADES) if " " in p), key=len, reverse=True)))
+
+
+def _phrase(m: re.Match[str]) -> str:
+    return f" {_PINYIN_TRADES.get(m.group(0), '')} "
+
+
+def _name_tokens(name: str) -> list[str]:
     out: list[str] = []
-    for t in _join_initials(fold(name).split()):
+    phrases = False
+    for t in _join_initials(_words(name)):
         t = _NAME_ABBR.get(t, t)
         if t in LEGAL_FORMS or t in _NAME_STOP or (len(t) == 1 and t.isalpha()):
             continue
-        t = _NAME_ABBR.get(_stem(t), _stem(t))
-        if t not in _NAME_STOP:
-            out.append(t)
-    # the Chinese "you xian gong si" (limited company) spelled out syllable by syllable
-    text = " ".join(out)
-    for phrase in _NAME_PHRASES:
-        if phrase in text:
-            text = re.sub(rf"\b{phrase}\b", " ", text)
-    for pinyin, english in _PINYIN_TRADES.items():
-        if pinyin in text:
-            text = re.sub(rf"\b{pinyin}\b", english, text)
-    return tuple(t.replace("kh", "x") for t in text.split())
+        t = _stem(t)
+        t = _NAME_ABBR.get(t) or _PINYIN_TRADES.get(t, t)
+        if t and t not in _NAME_STOP:
+            out.append(t.replace("kh", "x") if "kh" in t else t)
+            phrases = phrases or t in _PHRASE_START
+    if phrases:   # legal forms and trade words spelled out syllable by syllable (Hanzi, Vietnamese)
+        return _PHRASE_RE.sub(_phrase, " ".join(out)).split()
+    return out
 
 
 def name_tokens(name: str) -> list[str]:
@@ -182,8 +187,7 @@ def name_tokens(name: str) -> list[str]:
     When nothing is left (a name made only of legal words) the folded words
     are returned instead.
     """
-    toks = _name_tokens(name)
-    return list(toks) if toks else fold(name).split()
+    return _name_tokens(name) or _words(name)
 
 
 @functools.lru_cache(maxsize=512)
@@ -203,11 +207,14 @@ def country_names(code: str) -> frozenset[str]:
                                                     "islamic", "people", "peoples", "united"))
 
 
-@functools.lru_cache(maxsize=200_000)
-def _address_tokens(address: str, country: str) -> tuple[str, ...]:
+def address_tokens(address: str | None, country: str = "") -> list[str]:
+    """The words of an address: folded, street words spelled one way, ``No.`` and the
+    country's own name dropped, numbers without leading zeros."""
+    if not address:
+        return []
     drop = country_names(country) if country else frozenset()
     out: list[str] = []
-    for t in _join_initials(fold(address).split()):
+    for t in _join_initials(_words(address)):
         if t in _ADDR_ABBR:
             mapped = _ADDR_ABBR[t]
             if mapped is None:
@@ -215,14 +222,11 @@ def _address_tokens(address: str, country: str) -> tuple[str, ...]:
             t = mapped
         if t in drop:
             continue
-        out.append(t.lstrip("0") or "0" if t.isdigit() else _stem(t))
-    return tuple(out)
-
-
-def address_tokens(address: str | None, country: str = "") -> list[str]:
-    """The words of an address: folded, street words spelled one way, ``No.`` and the
-    country's own name dropped, numbers without leading zeros."""
-    return list(_address_tokens(address, country)) if address else []
+        if t.isdigit():
+            out.append(t.lstrip("0") or "0")
+        else:
+            out.append(_stem(t))
+    return out
 
 
 def stable_hash(*parts: str, length: int = 10) -> str:

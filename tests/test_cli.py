@@ -1,0 +1,119 @@
+"""The `imvo` command line, run as a user runs it (subprocess), on both backends."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CONTRACT_DATASET, ROOT
+
+IMVO = [sys.executable, "-m", "imvo.cli"]
+
+
+@pytest.fixture
+def cli_env(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """Environment for a subprocess using the backend under test (its store emptied first)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMVO_", "NEO4J_"))}
+    env.update({"IMVO_DATA_DIR": str(tmp_path / "data"), "IMVO_STORE": backend, "NO_COLOR": "1",
+                "COLUMNS": "200", "PYTHONPATH": str(ROOT)})
+    if backend == "neo4j":
+        request.getfixturevalue("store")          # empties the database
+        env["NEO4J_URI"] = os.environ["IMVO_TEST_NEO4J_URI"]
+        for k in ("NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+            if k in os.environ:
+                env[k] = os.environ[k]
+    return env
+
+
+def run(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(IMVO + args, env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def no_traceback(p: subprocess.CompletedProcess[str]) -> None:
+    assert "Traceback" not in p.stdout + p.stderr, p.stdout + p.stderr
+
+
+def test_ingest_exit_0_then_status_and_a_second_load_changes_no_count(cli_env: dict[str, str]) -> None:
+    p = run(["ingest", str(CONTRACT_DATASET)], cli_env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "sourcing.csv: 2051 rows" in p.stdout
+    s1 = run(["status"], cli_env)
+    assert s1.returncode == 0 and "(:Factory)" in s1.stdout and "800" in s1.stdout
+    assert "[:SOURCES_FROM]" in s1.stdout and cli_env["IMVO_STORE"] in s1.stdout
+    assert run(["ingest", str(CONTRACT_DATASET)], cli_env).returncode == 0
+    assert run(["status"], cli_env).stdout == s1.stdout
+
+
+def test_rejected_rows_exit_2_with_a_report(cli_env: dict[str, str], tmp_path: Path) -> None:
+    ds = tmp_path / "bad"
+    ds.mkdir()
+    (ds / "companies.csv").write_text("id,name,country,kind\nC1,One,NL,brand\nC2,Two,NL,shop\n")
+    report = tmp_path / "rejects.csv"
+    p = run(["ingest", str(ds), "--report", str(report)], cli_env)
+    no_traceback(p)
+    assert p.returncode == 2
+    assert "companies.csv, line 3, column kind" in p.stdout
+    assert report.read_text().splitlines()[1].startswith("companies.csv,3,kind,")
+    assert "(:Company)          1" in run(["status"], cli_env).stdout
+
+
+def test_user_mistakes_get_one_line_and_exit_1(cli_env: dict[str, str], tmp_path: Path) -> None:
+    p = run(["ingest", str(tmp_path / "nowhere")], cli_env)
+    no_traceback(p)
+    assert p.returncode == 1 and "does not exist" in p.stderr
+    p = run(["ingest", str(CONTRACT_DATASET / "companies.csv")], cli_env)
+    no_traceback(p)
+    assert p.returncode == 1 and "not a folder" in p.stderr
+    p = run(["ingest", str(CONTRACT_DATASET), "--format", "xml"], cli_env)
+    no_traceback(p)
+    assert p.returncode == 1 and "unknown format" in p.stderr
+
+
+@pytest.mark.neo4j
+def test_unreachable_neo4j_is_a_fatal_error_exit_1(tmp_path: Path) -> None:
+    env = {**os.environ, "IMVO_STORE": "neo4j", "NEO4J_URI": "bolt://127.0.0.1:9",
+           "IMVO_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    for args in (["ingest", str(CONTRACT_DATASET)], ["status"]):
+        p = run(args, env, timeout=120)
+        no_traceback(p)
+        assert p.returncode == 1, p.stdout + p.stderr
+        assert "unreachable" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+
+
+def _counts(env: dict[str, str]) -> str:
+    return run(["status"], env).stdout.split("\n", 1)[1]
+
+
+def test_a_load_killed_halfway_then_rerun_completes_without_duplicates(cli_env: dict[str, str],
+                                                                       tmp_path: Path) -> None:
+    from ingest.synthetic import generate
+    ds = tmp_path / "big"
+    generate(ds, factories=6000, links=20000, seed=3)
+    proc = subprocess.Popen(IMVO + ["ingest", str(ds)], env=cli_env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # kill it while it writes: on Neo4j once the first batches are in, embedded after reading started
+    deadline = time.monotonic() + 120
+    if cli_env["IMVO_STORE"] == "neo4j":
+        from graph.neo4j_store import Neo4jStore, make_driver
+        probe = Neo4jStore(make_driver(cli_env["NEO4J_URI"], "neo4j", cli_env.get("NEO4J_PASSWORD", "")))
+        while time.monotonic() < deadline and proc.poll() is None and \
+                probe._count_nodes("Factory") == 0:  # noqa: SLF001
+            time.sleep(0.05)
+        probe.close()
+    else:
+        time.sleep(1.0)
+    assert proc.poll() is None, "the load finished before it could be interrupted"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    p = run(["ingest", str(ds)], cli_env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    after = _counts(cli_env)
+    # a clean load elsewhere gives the same counts
+    clean = {**cli_env, "IMVO_STORE": "embedded", "IMVO_DATA_DIR": str(tmp_path / "clean")}
+    assert run(["ingest", str(ds)], clean).returncode == 0
+    assert after == _counts(clean)

@@ -1,0 +1,451 @@
+"""The network views (DESIGN.md section 9), each built only from query-layer results.
+
+One function per view returns a :class:`~viz.model.ViewGraph`; every function
+takes the viewer and passes it to the query layer, which applies the access
+rules of section 6.  Nothing here reads the store any other way, so a
+confidential link the query layer hides is never drawn, labelled or counted;
+the only counts shown are those the query layer hands to every role (a
+factory's buyer count, a country's factory counts).
+
+A view that would draw more than :data:`~viz.model.MAX_NODES` nodes is built in
+an aggregated form instead (factories grouped by country, the busiest
+companies kept and the rest grouped), with counts on the edges.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from graph.model import rel_type
+from graph.store import GraphStore
+from imvo.errors import InvalidInput, NotFound
+from queries.access import Viewer
+from queries.analytics import country_overview, find_node, paths
+from queries.core import Node, co_buyers, factory_leverage, shared_factories
+from queries.navigate import Edge, neighbours, nodes_by_id
+
+from .model import MAX_NODES, ViewEdge, ViewGraph, ViewNode, node_key
+
+__all__ = ["factory_view", "company_view", "covenant_view", "country_view", "path_view", "build_view",
+           "VIEW_KINDS", "TOP_MEMBERS"]
+
+VIEW_KINDS = ("factory", "company", "covenant", "country", "path")
+TOP_MEMBERS = 40          # companies kept by name in an aggregated view; the rest are grouped
+Facts = tuple[tuple[str, str], ...]
+
+
+# ---------------------------------------------------------------------------
+# formatting: tooltips are plain text (vis-network shows string titles as text)
+# ---------------------------------------------------------------------------
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt(v) for v in value)
+    text = str(value)
+    for scheme in ("https://", "http://"):      # a page carries no URL, not even as text
+        text = text.replace(scheme, "")
+    return text
+
+
+def _pct(share: float | None) -> str:
+    return "unknown" if share is None else f"{share * 100:.0f}%"
+
+
+_NODE_FACTS = ("id", "kind", "country", "sector", "signed_on", "address", "workers", "products", "os_id",
+               "level", "focus", "ituc_rating", "living_wage_gap", "category", "risk", "filed_on", "status",
+               "summary", "website")
+
+
+def _facts(props: dict[str, Any], names: Iterable[str] = _NODE_FACTS) -> Facts:
+    out = []
+    for name in names:
+        v = props.get(name)
+        if v is not None and v != "" and v != []:
+            out.append((name.replace("_", " "), _pct(v) if name == "share" else _fmt(v)))
+    return tuple(out)
+
+
+_LINK_FACTS = ("role", "share", "products", "since", "until", "disclosure", "members", "has_cba", "level",
+               "kind", "amount_eur")
+
+
+def _link_facts(edges: Sequence[Edge]) -> Facts:
+    """Tooltip lines of one drawn edge (several periods of one link are listed one after another)."""
+    out: list[tuple[str, str]] = []
+    for e in edges:
+        out.extend(_facts({"disclosure": "confidential", **e.props} if e.type == "SOURCES_FROM" else e.props,
+                          _LINK_FACTS))
+    return tuple(out)
+
+
+def _node(n: Node, kind: str | None = None, value: float = 1.0, extra: Facts = ()) -> ViewNode:
+    name = n.name or n.id
+    return ViewNode(node_key(n.label, n.id), kind or n.label, str(name), value,
+                    (("type", n.label),) + _facts(n.props) + extra)
+
+
+def _new(kind: str, subject: str, title: str, viewer: Viewer, as_of: dt.date, focus: str | None) -> ViewGraph:
+    return ViewGraph(kind, subject, title, as_of, str(viewer), focus=focus)
+
+
+def _hidden_note(hidden: int, what: str) -> list[str]:
+    return [f"{hidden} {what} not shown to your role (confidential links are counted, never named)."] \
+        if hidden > 0 else []
+
+
+# ---------------------------------------------------------------------------
+# factory leverage
+# ---------------------------------------------------------------------------
+
+def factory_view(store: GraphStore, viewer: Viewer, factory_id: str, *,
+                 as_of: dt.date | None = None) -> ViewGraph:
+    """A factory's leverage: buyers, suppliers, unions, NGOs in its country and open grievances.
+
+    Built from :func:`queries.core.factory_leverage` (buyers, counts, unions,
+    NGOs, grievances) and :func:`queries.navigate.neighbours` (the link
+    details, suppliers and the country).  Hidden buyers appear only in the
+    factory's buyer count.
+    """
+    as_of = as_of or dt.date.today()
+    lev = factory_leverage(store, viewer, factory_id=factory_id, as_of=as_of)
+    if lev is None:
+        raise NotFound(f"no factory with id {factory_id!r}")
+    f = lev.factory
+    hidden = lev.buyer_count - len(lev.buyers)
+    g = _new("factory", f.id, f"Factory {f.name or f.id}", viewer, as_of, node_key("Factory", f.id))
+    fk = g.add_node(_node(f, value=max(lev.signatory_buyer_count, 1), extra=(
+        ("buyers", f"{lev.buyer_count} ({lev.signatory_buyer_count} covenant signatories)"),
+        ("buyers not shown", str(hidden)),
+        ("combined share of the signatories shown", _pct(lev.combined_share))))).key
+    g.notes += _hidden_note(hidden, f"of its {lev.buyer_count} buyers are")
+
+    links: dict[str, list[Edge]] = defaultdict(list)
+    for e in neighbours(store, viewer, "Factory", [f.id], "SOURCES_FROM", "in", as_of=as_of)[f.id]:
+        links[e.node.id].append(e)
+    signatory = {c.id for c in lev.signatory_buyers}
+    for c in lev.buyers:
+        share = sum(e.props.get("share") or 0.0 for e in links[c.id])
+        ck = g.add_node(_node(c, "Company" if c.id in signatory else "Buyer", 1 + 10 * share, (
+            ("covenant signatory", "yes" if c.id in signatory else "no"),))).key
+        g.add_edge(ViewEdge(ck, fk, "SOURCES_FROM", _link_facts(links[c.id]), 1.5 + 6 * share))
+
+    for type_ in ("SUPPLIES_FROM", "OWNS"):
+        for e in neighbours(store, viewer, "Factory", [f.id], type_, "in", as_of=as_of)[f.id]:
+            sk = g.add_node(_node(e.node)).key
+            g.add_edge(ViewEdge(sk, fk, type_, _link_facts([e])))
+    if lev.buyers and any(n.kind == "Supplier" for n in g.nodes):
+        via = neighbours(store, viewer, "Company", [c.id for c in lev.buyers], "BUYS_VIA", "out", as_of=as_of)
+        for cid, edges in via.items():
+            for e in edges:
+                if g.has(node_key("Supplier", e.node.id)):
+                    g.add_edge(ViewEdge(node_key("Company", cid), node_key("Supplier", e.node.id),
+                                        "BUYS_VIA", _link_facts([e])))
+
+    for u in lev.unions:
+        uk = g.add_node(_node(u.union, value=1 + math.log10(1 + (u.members or 0)), extra=(
+            ("members here", _fmt(u.members) if u.members is not None else "unknown"),
+            ("collective agreement (CBA)", "unknown" if u.has_cba is None else _fmt(u.has_cba))))).key
+        g.add_edge(ViewEdge(uk, fk, "REPRESENTS", _facts({"members": u.members, "has_cba": u.has_cba},
+                                                          _LINK_FACTS), 4.0 if u.has_cba else 1.5))
+    code = f.props.get("country")
+    country = nodes_by_id(store, "Country", [code]).get(code) if code else None
+    if country is not None:
+        kk = g.add_node(_node(country)).key
+        g.add_edge(ViewEdge(fk, kk, "LOCATED_IN"))
+        for n in lev.ngos:
+            g.add_edge(ViewEdge(g.add_node(_node(n)).key, kk, "ACTIVE_IN"))
+    for gr in lev.open_grievances:
+        g.add_edge(ViewEdge(g.add_node(_node(gr, value=1.5)).key, fk, "CONCERNS"))
+    return g
+
+
+# ---------------------------------------------------------------------------
+# company co-buyer network
+# ---------------------------------------------------------------------------
+
+def company_view(store: GraphStore, viewer: Viewer, company_id: str, *,
+                 as_of: dt.date | None = None) -> ViewGraph:
+    """A company's co-buyers: the other signatories it shares factories with, and those factories.
+
+    Built from :func:`queries.core.co_buyers`; the link details in the
+    tooltips come from :func:`queries.navigate.neighbours` (same viewer).
+    Aggregated (company to company, labelled with the number of shared
+    factories) when the factories would not fit.
+    """
+    as_of = as_of or dt.date.today()
+    company = nodes_by_id(store, "Company", [company_id]).get(company_id)
+    if company is None:
+        raise NotFound(f"no company with id {company_id!r}")
+    found = co_buyers(store, viewer, company_id=company_id, as_of=as_of)
+    factories: dict[str, Node] = {f.id: f for cb in found for f in cb.shared_factories}
+    buyers_at: Counter[str] = Counter(f.id for cb in found for f in cb.shared_factories)
+    me = node_key("Company", company.id)
+    g = _new("company", company.id, f"Co-buyers of {company.name or company.id}", viewer, as_of, me)
+    g.add_node(_node(company, value=1 + len(factories), extra=(
+        ("co-buyers", str(len(found))), ("shared factories", str(len(factories))))))
+    if not found:
+        g.notes.append("No co-buyers visible to your role on this date.")
+    if 1 + len(found) + len(factories) > MAX_NODES:
+        g.aggregated = True
+        g.notes.append(f"Aggregated: {len(factories)} shared factories are summarised as edge labels.")
+        kept, rest = found[:MAX_NODES - 2], found[MAX_NODES - 2:]
+        for cb in kept:
+            ck = g.add_node(_node(cb.company, value=1 + cb.shared_count,
+                                  extra=(("shared factories", str(cb.shared_count)),))).key
+            g.add_edge(ViewEdge(me, ck, "SHARES_FACTORIES", (("shared factories", str(cb.shared_count)),),
+                                _width(cb.shared_count), str(cb.shared_count)))
+        if rest:
+            total = sum(cb.shared_count for cb in rest)
+            gk = g.add_node(ViewNode("CompanyGroup:rest", "CompanyGroup", f"{len(rest)} more co-buyers",
+                                     1 + len(rest), (("companies", str(len(rest))),)))
+            g.add_edge(ViewEdge(me, gk.key, "SHARES_FACTORIES", (("shared factories", str(total)),),
+                                _width(total), str(total)))
+        return g
+    ids = [company.id] + [cb.company.id for cb in found]
+    links = neighbours(store, viewer, "Company", ids, "SOURCES_FROM", "out", as_of=as_of)
+    for f in factories.values():
+        g.add_node(_node(f, value=1 + buyers_at[f.id], extra=(("co-buyers here", str(buyers_at[f.id])),)))
+    for cb in found:
+        ck = g.add_node(_node(cb.company, value=1 + cb.shared_count,
+                              extra=(("shared factories", str(cb.shared_count)),))).key
+        for f in cb.shared_factories:
+            _sourcing_edge(g, ck, f.id, links[cb.company.id])
+    for f in factories.values():
+        _sourcing_edge(g, me, f.id, links[company.id])
+    return g
+
+
+def _sourcing_edge(g: ViewGraph, company_key: str, factory_id: str, edges: Sequence[Edge]) -> None:
+    mine = [e for e in edges if e.node.id == factory_id]
+    share = sum(e.props.get("share") or 0.0 for e in mine)
+    g.add_edge(ViewEdge(company_key, node_key("Factory", factory_id), "SOURCES_FROM", _link_facts(mine),
+                        1.5 + 6 * share))
+
+
+def _width(n: int) -> float:
+    return 1.0 + 2.0 * math.log10(1 + n)
+
+
+# ---------------------------------------------------------------------------
+# covenant shared-factory network
+# ---------------------------------------------------------------------------
+
+def covenant_view(store: GraphStore, viewer: Viewer, covenant_id: str, *,
+                  as_of: dt.date | None = None) -> ViewGraph:
+    """A covenant's parties and the factories two or more of its signatories share.
+
+    Built from :func:`queries.navigate.neighbours` (active parties, unions at
+    the factories) and :func:`queries.core.shared_factories` (factories, the
+    buyers the viewer may see, and every buyer count).  Aggregated by country
+    when it would not fit.
+    """
+    as_of = as_of or dt.date.today()
+    cov = nodes_by_id(store, "Covenant", [covenant_id]).get(covenant_id)
+    if cov is None:
+        raise NotFound(f"no covenant with id {covenant_id!r}")
+    parties = neighbours(store, viewer, "Covenant", [cov.id], "PARTY_TO", "in", as_of=as_of)[cov.id]
+    shared = shared_factories(store, viewer, covenant_id=cov.id, min_buyers=2, as_of=as_of)
+    ck = node_key("Covenant", cov.id)
+    g = _new("covenant", cov.id, f"{cov.name or cov.id}: shared factories", viewer, as_of, ck)
+    member_count: Counter[str] = Counter(b.id for s in shared for b in s.buyers)
+    signatories = {e.node.id for e in parties if e.node.label == "Company" and e.get("role") == "signatory"}
+    g.add_node(_node(cov, value=1 + len(signatories), extra=(
+        ("active signatories", str(len(signatories))), ("shared factories", str(len(shared))))))
+    hidden = sum(s.buyer_count - len(s.buyers) for s in shared)
+    g.notes += _hidden_note(hidden, "signatory sourcing links at these factories are")
+    if not shared:
+        g.notes.append("No factory has two or more active signatory buyers on this date.")
+    by_party: dict[tuple[str, str], list[Edge]] = defaultdict(list)
+    for e in parties:
+        by_party[(e.node.label, e.node.id)].append(e)
+    reps = {} if 1 + len(by_party) + len(shared) > MAX_NODES else \
+        neighbours(store, viewer, "Factory", [s.factory.id for s in shared], "REPRESENTS", "in")
+    unions = {e.node.id for es in reps.values() for e in es}
+    if 1 + len(by_party) + len(shared) + len(unions) > MAX_NODES:
+        _aggregate_covenant(g, ck, by_party, shared, member_count)
+        return g
+    for (label, _), es in sorted(by_party.items()):
+        n = es[0].node
+        kind = label if label != "Company" or n.id in signatories else "Buyer"
+        pk = g.add_node(_node(n, kind, 1 + member_count[n.id], (
+            ("shared factories (visible)", str(member_count[n.id])),) if label == "Company" else ())).key
+        g.add_edge(ViewEdge(pk, ck, "PARTY_TO", _link_facts(es)))
+    for s in shared:
+        fk = g.add_node(_node(s.factory, value=s.buyer_count, extra=(
+            ("signatory buyers", str(s.buyer_count)), ("of them shown", str(len(s.buyers)))))).key
+        for b in s.buyers:
+            bk = g.add_node(_node(b, "Company", 1 + member_count[b.id])).key
+            g.add_edge(ViewEdge(bk, fk, "SOURCES_FROM", (("buyer", b.name or b.id),)))
+        for e in reps.get(s.factory.id, []):
+            uk = g.add_node(_node(e.node)).key
+            g.add_edge(ViewEdge(uk, fk, "REPRESENTS", _link_facts([e]), 4.0 if e.get("has_cba") else 1.5))
+    return g
+
+
+def _aggregate_covenant(g: ViewGraph, ck: str, by_party: dict[tuple[str, str], list[Edge]],
+                        shared: Sequence[Any], member_count: Counter[str]) -> None:
+    """Factories grouped by country; the busiest companies by name, the rest grouped per label."""
+    g.aggregated = True
+    g.notes.append(f"Aggregated: {len(shared)} shared factories grouped by country; the "
+                   f"{TOP_MEMBERS} signatories with most visible shared factories shown by name.")
+    per_country: dict[str, list[Any]] = defaultdict(list)
+    for s in shared:
+        per_country[str(s.factory.props.get("country") or "?")].append(s)
+    for code, items in sorted(per_country.items()):
+        g.add_node(ViewNode(f"FactoryGroup:{code}", "FactoryGroup", f"{code}: {len(items)} factories",
+                            len(items), (("country", code), ("shared factories", str(len(items))),
+                                         ("signatory buyer links", str(sum(s.buyer_count for s in items))))))
+    companies = sorted((k for k in by_party if k[0] == "Company"), key=lambda k: (-member_count[k[1]], k[1]))
+    kept = set(companies[:TOP_MEMBERS])
+    per_label = Counter(k[0] for k in by_party)
+    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for k in by_party:
+        if k not in kept and (k[0] == "Company" or per_label[k[0]] > 10):
+            groups[k[0]].append(k)
+    grouped = {k: f"{label}Group:rest" for label, ks in groups.items() for k in ks}
+    for label, ks in groups.items():
+        kind = "CompanyGroup" if label == "Company" else label
+        g.add_node(ViewNode(f"{label}Group:rest", kind, f"{len(ks)} more {label.lower()} parties",
+                            1 + math.log10(len(ks)) * 5, (("parties", str(len(ks))),)))
+        g.add_edge(ViewEdge(f"{label}Group:rest", ck, "PARTY_TO", (("parties", str(len(ks))),),
+                            _width(len(ks)), str(len(ks))))
+    for k, es in sorted(by_party.items()):
+        if k not in grouped:
+            pk = g.add_node(_node(es[0].node, value=1 + member_count[k[1]])).key
+            g.add_edge(ViewEdge(pk, ck, "PARTY_TO", _link_facts(es)))
+    links: Counter[tuple[str, str]] = Counter()
+    for code, items in per_country.items():
+        for s in items:
+            for b in s.buyers:
+                src = grouped.get(("Company", b.id), node_key("Company", b.id))
+                if g.has(src):
+                    links[(src, code)] += 1
+    for (src, code), n in sorted(links.items()):
+        g.add_edge(ViewEdge(src, f"FactoryGroup:{code}", "SOURCES_FROM", (("shared factories", str(n)),),
+                            _width(n), str(n)))
+
+
+# ---------------------------------------------------------------------------
+# country
+# ---------------------------------------------------------------------------
+
+def country_view(store: GraphStore, viewer: Viewer, code: str, *, as_of: dt.date | None = None) -> ViewGraph:
+    """A country: its risks, unions, NGOs and organisations, and the factories signatories share there.
+
+    Built from :func:`queries.analytics.country_overview` (counts, unions,
+    NGOs, risk levels), :func:`queries.core.shared_factories` (factories and
+    visible buyers) and :func:`queries.navigate.neighbours`.
+    """
+    as_of = as_of or dt.date.today()
+    code = code.strip().upper()
+    ov = country_overview(store, viewer, code, as_of=as_of)
+    if ov is None:
+        raise NotFound(f"no country with code {code!r}")
+    shared = shared_factories(store, viewer, country=code, min_buyers=2, as_of=as_of)
+    kk = node_key("Country", code)
+    g = _new("country", code, f"{ov.country.name or code}", viewer, as_of, kk)
+    g.add_node(_node(ov.country, value=1 + ov.shared_factory_count, extra=(
+        ("factories", str(ov.factory_count)), ("shared factories", str(ov.shared_factory_count)),
+        ("signatory buyers", str(ov.signatory_buyer_count)))))
+    risks = nodes_by_id(store, "Risk", list(ov.risk_levels))
+    for rid, level in sorted(ov.risk_levels.items()):
+        rk = g.add_node(_node(risks.get(rid) or Node("Risk", rid, {"id": rid}), extra=(("level", _fmt(level)),)))
+        g.add_edge(ViewEdge(kk, rk.key, "HAS_RISK", (("level", _fmt(level)),),
+                            {"low": 1.0, "medium": 2.5, "high": 4.5}.get(str(level), 1.5)))
+    for u in ov.unions:
+        g.add_edge(ViewEdge(g.add_node(_node(u)).key, kk, "LOCATED_IN"))
+    active = neighbours(store, viewer, "Country", [code], "ACTIVE_IN", "in")[code]
+    active_ids = {e.node.id for e in active}
+    for n in list(ov.ngos) + [e.node for e in active if e.node.label == "Organisation"]:
+        g.add_edge(ViewEdge(g.add_node(_node(n)).key, kk, "ACTIVE_IN" if n.id in active_ids else "LOCATED_IN"))
+    hidden = sum(s.buyer_count - len(s.buyers) for s in shared)
+    g.notes += _hidden_note(hidden, "signatory sourcing links at shared factories here are")
+    buyers = {b.id: b for s in shared for b in s.buyers}
+    if len(g.nodes) + len(shared) + len(buyers) > MAX_NODES:
+        g.aggregated = True
+        g.notes.append(f"Aggregated: {len(shared)} shared factories summarised as buyer edge labels.")
+        per_buyer = Counter(b.id for s in shared for b in s.buyers)
+        ranked = sorted(per_buyer, key=lambda c: (-per_buyer[c], c))
+        for cid in ranked[:TOP_MEMBERS]:
+            bk = g.add_node(_node(buyers[cid], value=1 + per_buyer[cid])).key
+            g.add_edge(ViewEdge(bk, kk, "SOURCES_FROM", (("shared factories here", str(per_buyer[cid])),),
+                                _width(per_buyer[cid]), str(per_buyer[cid])))
+        rest = ranked[TOP_MEMBERS:]
+        if rest:
+            n = sum(per_buyer[c] for c in rest)
+            gk = g.add_node(ViewNode("CompanyGroup:rest", "CompanyGroup", f"{len(rest)} more buyers",
+                                     1 + len(rest), (("companies", str(len(rest))),))).key
+            g.add_edge(ViewEdge(gk, kk, "SOURCES_FROM", (("shared factories here", str(n)),), _width(n), str(n)))
+        return g
+    reps = neighbours(store, viewer, "Factory", [s.factory.id for s in shared], "REPRESENTS", "in")
+    for s in shared:
+        fk = g.add_node(_node(s.factory, value=s.buyer_count, extra=(
+            ("signatory buyers", str(s.buyer_count)), ("of them shown", str(len(s.buyers)))))).key
+        g.add_edge(ViewEdge(fk, kk, "LOCATED_IN"))
+        for b in s.buyers:
+            g.add_edge(ViewEdge(g.add_node(_node(b)).key, fk, "SOURCES_FROM", (("buyer", b.name or b.id),)))
+        for e in reps.get(s.factory.id, []):
+            uk = g.add_node(_node(e.node)).key
+            g.add_edge(ViewEdge(uk, fk, "REPRESENTS", _link_facts([e]), 4.0 if e.get("has_cba") else 1.5))
+    return g
+
+
+# ---------------------------------------------------------------------------
+# path between two actors
+# ---------------------------------------------------------------------------
+
+def path_view(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *,
+              as_of: dt.date | None = None, max_hops: int = 4, limit: int = 5) -> ViewGraph:
+    """The shortest paths (up to ``limit``) between two nodes, over links the viewer may see.
+
+    Built from :func:`queries.analytics.paths`; each hop is drawn in the
+    direction the model declares for its relationship type.
+    """
+    as_of = as_of or dt.date.today()
+    a, b = find_node(store, source_id), find_node(store, target_id)
+    for id_, n in ((source_id, a), (target_id, b)):
+        if n is None:
+            raise NotFound(f"no node with id {id_!r}")
+    assert a is not None and b is not None
+    if not 1 <= max_hops <= 6:
+        raise InvalidInput("max_hops must be between 1 and 6")
+    found = paths(store, viewer, a.id, b.id, max_hops=max_hops, limit=limit, as_of=as_of)
+    g = _new("path", f"{a.id},{b.id}", f"Paths from {a.name or a.id} to {b.name or b.id}", viewer, as_of,
+             node_key(a.label, a.id))
+    for end in (a, b):
+        g.add_node(_node(end, value=3))
+    if not found:
+        g.notes.append(f"No path of at most {max_hops} steps over links visible to your role.")
+    for p in found:
+        for n in p.nodes:
+            g.add_node(_node(n))
+        for x, y, type_ in zip(p.nodes, p.nodes[1:], p.rels):
+            rt = rel_type(type_)
+            src, dst = (x, y) if x.label in rt.sources and y.label in rt.targets else (y, x)
+            g.add_edge(ViewEdge(node_key(src.label, src.id), node_key(dst.label, dst.id), type_,
+                                label=type_.lower().replace("_", " ")))
+    return g
+
+
+def build_view(store: GraphStore, viewer: Viewer, kind: str, ids: Sequence[str], *,
+               as_of: dt.date | None = None) -> ViewGraph:
+    """Dispatch by kind: one id for factory/company/covenant/country, two for path."""
+    if kind not in VIEW_KINDS:
+        raise InvalidInput(f"unknown view {kind!r}: use one of {', '.join(VIEW_KINDS)}")
+    want = 2 if kind == "path" else 1
+    if len(ids) != want or not all(i.strip() for i in ids):
+        raise InvalidInput(f"the {kind} view needs {want} id{'s' if want > 1 else ''}")
+    if kind == "path":
+        return path_view(store, viewer, ids[0].strip(), ids[1].strip(), as_of=as_of)
+    fn = {"factory": factory_view, "company": company_view, "covenant": covenant_view,
+          "country": country_view}[kind]
+    return fn(store, viewer, ids[0].strip(), as_of=as_of)
