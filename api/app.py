@@ -15,6 +15,7 @@ from graph import open_store
 from graph.store import GraphStore
 from imvo.errors import ImvoError, StoreUnavailable
 from imvo.settings import Settings, get_settings
+from viz.routes import router as views
 
 from .context import Context, in_thread
 from .deps import SettingsDep, StoreDep, ViewerDep, parse_tokens
@@ -77,9 +78,5 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     async def imvo_error(request: Request, exc: ImvoError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, 400)
 
-    try:
-        from viz.routes import router as views
-        app.include_router(views)
-    except ImportError:  # the views package is optional while it is being built
-        log.info("network views are not available")
+    app.include_router(views)
     return app

@@ -139,10 +139,11 @@ def _list_py(view: GraphView, *, label: str, country: str | None, text: str | No
 def _list_query(label: str) -> ReadQuery:
     node_type(label)
     country = "n.id = $country" if label == "Country" else "n.country = $country"
-    cypher = (f"MATCH (n:{label}) WHERE ($country IS NULL OR {country}) AND ($text IS NULL OR "
-              f"toLower(coalesce(n.name, '')) CONTAINS toLower($text) OR toLower(n.id) = toLower($text)) "
-              f"WITH n ORDER BY n.id WITH collect(n {{.*}}) AS all "
-              f"RETURN size(all) AS total, all[$skip..($skip + $limit)] AS items")
+    cond = (f"($country IS NULL OR {country}) AND ($text IS NULL OR "
+            f"toLower(coalesce(n.name, '')) CONTAINS toLower($text) OR toLower(n.id) = toLower($text))")
+    cypher = (f"CALL () {{ MATCH (n:{label}) WHERE {cond} RETURN count(n) AS total }} "
+              f"CALL () {{ MATCH (n:{label}) WHERE {cond} WITH n ORDER BY n.id SKIP $skip LIMIT $limit "
+              f"RETURN collect(n {{.*}}) AS items }} RETURN total, items")
     return ReadQuery(f"list_{label}", cypher,
                      lambda view, l_=label, **kw: _list_py(view, label=l_, **kw))
 

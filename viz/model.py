@@ -41,8 +41,8 @@ class EdgeStyle:
 # box/ellipse labels inside and ignores size for them)
 NODE_STYLES: dict[str, NodeStyle] = {
     "Covenant": NodeStyle("star", "#7b3294", "Covenant"),
-    "Company": NodeStyle("dot", "#1f78b4", "Company (signatory)"),
-    "Buyer": NodeStyle("dot", "#8fbfe0", "Company (not a signatory)"),
+    "Company": NodeStyle("dot", "#1f78b4", "Company"),
+    "Buyer": NodeStyle("dot", "#8fbfe0", "Company, not an active signatory"),
     "Supplier": NodeStyle("triangle", "#a6611a", "Supplier / agent"),
     "Factory": NodeStyle("square", "#f28e2b", "Factory"),
     "Country": NodeStyle("hexagon", "#6b6b6b", "Country"),

@@ -57,7 +57,7 @@ def _options(g: ViewGraph) -> dict[str, Any]:
         "nodes": {"font": {"size": 14, "face": "system-ui, sans-serif", "strokeWidth": 3,
                            "strokeColor": "#ffffff"},
                   # labels grow with the node and are left out when they would be drawn tiny
-                  "scaling": {"min": 10, "max": 42, "label": {"enabled": True, "min": 12, "max": 24,
+                  "scaling": {"min": 10, "max": 26 if g.kind == "path" else 42, "label": {"enabled": True, "min": 12, "max": 20 if g.kind == "path" else 24,
                                                                "drawThreshold": 7, "maxVisible": 28}},
                   "borderWidth": 1.5},
         "edges": {"smooth": False, "selectionWidth": 2, "hoverWidth": 1,

@@ -190,8 +190,11 @@ def company_view(store: GraphStore, viewer: Viewer, company_id: str, *,
     buyers_at: Counter[str] = Counter(f.id for cb in found for f in cb.shared_factories)
     me = node_key("Company", company.id)
     g = _new("company", company.id, f"Co-buyers of {company.name or company.id}", viewer, as_of, me)
-    g.add_node(_node(company, value=1 + len(factories), extra=(
-        ("co-buyers", str(len(found))), ("shared factories", str(len(factories))))))
+    covenants = neighbours(store, viewer, "Company", [company.id], "PARTY_TO", "out", as_of=as_of)[company.id]
+    signs = sorted({e.node.id for e in covenants if e.get("role") == "signatory"})
+    g.add_node(_node(company, "Company" if signs else "Buyer", 1 + len(factories), (
+        ("signatory of", ", ".join(signs) or "none"), ("co-buyers", str(len(found))),
+        ("shared factories", str(len(factories))))))
     if not found:
         g.notes.append("No co-buyers visible to your role on this date.")
     if 1 + len(found) + len(factories) > MAX_NODES:
@@ -422,7 +425,7 @@ def path_view(store: GraphStore, viewer: Viewer, source_id: str, target_id: str,
     g = _new("path", f"{a.id},{b.id}", f"Paths from {a.name or a.id} to {b.name or b.id}", viewer, as_of,
              node_key(a.label, a.id))
     for end in (a, b):
-        g.add_node(_node(end, value=3))
+        g.add_node(_node(end, value=2))
     if not found:
         g.notes.append(f"No path of at most {max_hops} steps over links visible to your role.")
     for p in found:

@@ -18,8 +18,13 @@
     network.fit({ animation: false });
     network.once("afterDrawing", function () {
       var r = container.getBoundingClientRect();
+      var kinds = {}, types = {};
+      nodes.forEach(function (n) { kinds[n.kind] = (kinds[n.kind] || 0) + 1; });
+      edges.forEach(function (e) { types[e.type] = (types[e.type] || 0) + 1; });
       status.dataset.nodes = String(nodes.length);
       status.dataset.edges = String(edges.length);
+      status.dataset.kinds = JSON.stringify(kinds);
+      status.dataset.types = JSON.stringify(types);
       status.dataset.settleMs = String(Math.round(performance.now() - t0));
       status.dataset.canvas = [r.left, r.top, r.width, r.height].map(Math.round).join(",");
       status.dataset.state = "settled";

@@ -1,0 +1,88 @@
+"""The network views over HTTP (DESIGN.md section 9).
+
+``GET /views/factory/{id}``, ``/views/company/{id}``, ``/views/covenant/{id}``,
+``/views/country/{code}`` and ``/views/path?from=A&to=B``, each with an
+optional ``asOf=YYYY-MM-DD``.  The viewer comes from the bearer token exactly
+as for GraphQL (:data:`api.deps.ViewerDep`) and is handed to the query layer.
+Every answer is an HTML page: 200 with the view, 400 for a bad ``asOf`` or a
+missing argument, 404 for an unknown id, 503 when the store cannot be reached.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import StoreDep, ViewerDep
+from graph.store import GraphStore
+from imvo.errors import InvalidInput, NotFound, StoreUnavailable
+from queries.access import Viewer
+
+from .render import error_page, render_html
+from .views import build_view
+
+__all__ = ["router", "parse_as_of"]
+
+router = APIRouter(prefix="/views", tags=["views"], default_response_class=HTMLResponse)
+AsOf = Annotated[str | None, Query(alias="asOf", description="the date to look at, YYYY-MM-DD (default today)")]
+_PAGE = {200: {"content": {"text/html": {}}, "description": "the view as a self-contained HTML page"},
+         400: {"description": "bad asOf or arguments (HTML)"}, 404: {"description": "unknown id (HTML)"}}
+
+
+def parse_as_of(value: str | None, name: str = "asOf") -> dt.date | None:
+    """``YYYY-MM-DD`` -> date; ``None``/empty -> None (today); anything else -> InvalidInput."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{name} {value!r} is not a date YYYY-MM-DD") from None
+
+
+def _page(store: GraphStore, viewer: Viewer, kind: str, ids: Sequence[str], as_of: str | None) -> HTMLResponse:
+    try:
+        html = render_html(build_view(store, viewer, kind, ids, as_of=parse_as_of(as_of)))
+    except NotFound as exc:
+        return HTMLResponse(error_page(404, str(exc)), 404)
+    except InvalidInput as exc:
+        return HTMLResponse(error_page(400, str(exc)), 400)
+    except StoreUnavailable as exc:
+        return HTMLResponse(error_page(503, str(exc)), 503)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+async def _view(store: GraphStore, viewer: Viewer, kind: str, ids: Sequence[str],
+                as_of: str | None) -> HTMLResponse:
+    return await run_in_threadpool(_page, store, viewer, kind, ids, as_of)
+
+
+@router.get("/factory/{factory_id}", responses=_PAGE, summary="A factory's leverage")
+async def factory(factory_id: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:  # noqa: N803
+    return await _view(store, viewer, "factory", [factory_id], asOf)
+
+
+@router.get("/company/{company_id}", responses=_PAGE, summary="A company's co-buyer network")
+async def company(company_id: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:  # noqa: N803
+    return await _view(store, viewer, "company", [company_id], asOf)
+
+
+@router.get("/covenant/{covenant_id}", responses=_PAGE, summary="A covenant's shared-factory network")
+async def covenant(covenant_id: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:  # noqa: N803
+    return await _view(store, viewer, "covenant", [covenant_id], asOf)
+
+
+@router.get("/country/{code}", responses=_PAGE, summary="A country: risks, unions, NGOs, shared factories")
+async def country(code: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:  # noqa: N803
+    return await _view(store, viewer, "country", [code], asOf)
+
+
+@router.get("/path", responses=_PAGE, summary="The shortest paths between two actors")
+async def path(store: StoreDep, viewer: ViewerDep,
+               source: Annotated[str, Query(alias="from", description="an id")] = "",
+               target: Annotated[str, Query(alias="to", description="an id")] = "",
+               asOf: AsOf = None) -> HTMLResponse:  # noqa: N803
+    return await _view(store, viewer, "path", [source, target], asOf)
