@@ -426,6 +426,6 @@ class _Schema(strawberry.Schema):
 
 
 def make_schema(max_depth: int = MAX_DEPTH) -> strawberry.Schema:
-    return _Schema(query=Query, extensions=[QueryDepthLimiter(max_depth=max_depth),
-                                            MaxTokensLimiter(max_token_count=5000)])
+    return _Schema(query=Query, extensions=[lambda: QueryDepthLimiter(max_depth=max_depth),
+                                            lambda: MaxTokensLimiter(max_token_count=5000)])
 

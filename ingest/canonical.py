@@ -438,10 +438,28 @@ def _actor(label: str, extra: tuple[str, ...]) -> Callable[[_Writes, dict, Any],
     return build
 
 
+_FACTORY_EXTRA = ("sector", "processing_type", "workers_band", "is_closed")
+
+
 def _factory(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
-    _actor("Factory", ("address", "os_id", "lat", "lon", "workers", "products"))(w, v, label_of)
-    if v.get("owner_id"):
-        w.rel("OWNS", "Supplier", v["owner_id"], "Factory", v["id"], source_text="factories.csv")
+    """A factory row.  The canonical columns describe the node completely (a blank clears);
+    the extra properties real-world adapters add (sector, processing_type, workers_band,
+    is_closed) are written only when they have a value, so a later canonical load keeps them.
+
+    Adapter rows may also carry ``_merge`` (add to an existing factory: only the values given
+    are written), ``source`` (provenance of the relationships) and ``owner_ids`` (more owners).
+    """
+    props = _pick(v, "name", "country", "address", "os_id", "lat", "lon", "workers", "products")
+    props.update({k: v[k] for k in _FACTORY_EXTRA if v.get(k) is not None})
+    if v.get("_merge"):
+        props = {k: x for k, x in props.items() if x is not None}
+    w.node("Factory", v["id"], props)
+    w.rel("LOCATED_IN", "Factory", v["id"], "Country", v["country"],
+          source_text=v.get("source") or "factory record")
+    for owner in dict.fromkeys([v.get("owner_id"), *(v.get("owner_ids") or ())]):
+        if owner:
+            w.rel("OWNS", "Supplier", owner, "Factory", v["id"],
+                  source_text=v.get("source") or "factories.csv")
 
 
 def _union(w: _Writes, v: dict[str, Any], label_of: Any) -> None:

@@ -1,0 +1,378 @@
+"""Network views (DESIGN.md section 9): built from the query layer, per role, offline, served and exported.
+
+The view graphs are compared with the query results they come from; the
+pages with the view graphs.  Runs on both backends through ``sample_store``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import warnings
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from graph.store import GraphStore
+from imvo.errors import InvalidInput, NotFound
+from queries.access import PUBLIC, SECRETARIAT, Viewer, viewer_for_role
+from queries.analytics import country_overview, paths
+from queries.core import co_buyers, factory_leverage, shared_factories
+from queries.navigate import neighbours
+from viz.model import MAX_NODES, ViewEdge, ViewGraph, ViewNode
+from viz.render import VIS_JS, network_data, render_html
+from viz.views import build_view, company_view, country_view, covenant_view, factory_view, path_view
+
+with warnings.catch_warnings():        # starlette warns about httpx on import
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+DAY = dt.date(2026, 6, 30)
+ROLES = [SECRETARIAT, viewer_for_role("company:C001"), viewer_for_role("company:C027"), PUBLIC]
+ROLE_IDS = [str(v) for v in ROLES]
+FACTORY = "F0249"          # five signatory buyers, two of them confidential, a union, a supplier
+COMPANY = "C001"
+COVENANT = "COV-GARMENT"
+COUNTRY = "BD"
+
+
+def ids_of(g: ViewGraph, *kinds: str) -> set[str]:
+    return {n.id for n in g.nodes if n.kind in kinds}
+
+
+def edges_of(g: ViewGraph, type_: str) -> list[ViewEdge]:
+    return [e for e in g.edges if e.type == type_]
+
+
+def page_data(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="imvo-data">(.*?)</script>', html, re.S)
+    assert m, "the page carries its network as JSON"
+    return json.loads(m.group(1))
+
+
+# ---------------------------------------------------------------------------
+# each view equals the query result it is built from
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("viewer", ROLES, ids=ROLE_IDS)
+def test_factory_view_is_factory_leverage(sample_store: GraphStore, viewer: Viewer) -> None:
+    lev = factory_leverage(sample_store, viewer, factory_id=FACTORY, as_of=DAY)
+    g = factory_view(sample_store, viewer, FACTORY, as_of=DAY)
+    assert lev is not None
+    assert ids_of(g, "Company", "Buyer") == {b.id for b in lev.buyers}
+    assert ids_of(g, "Company") == {b.id for b in lev.signatory_buyers}
+    assert len(edges_of(g, "SOURCES_FROM")) == len(lev.buyers)
+    assert ids_of(g, "Union") == {u.union.id for u in lev.unions}
+    assert ids_of(g, "NGO") == {n.id for n in lev.ngos}
+    assert ids_of(g, "Grievance") == {x.id for x in lev.open_grievances}
+    assert ids_of(g, "Factory") == {FACTORY}
+    hidden = lev.buyer_count - len(lev.buyers)
+    assert bool(hidden) == any("not shown" in n for n in g.notes)
+    factory = next(n for n in g.nodes if n.kind == "Factory")
+    assert ("buyers", f"{lev.buyer_count} ({lev.signatory_buyer_count} covenant signatories)") in factory.facts
+
+
+def test_factory_view_never_names_a_hidden_buyer(sample_store: GraphStore) -> None:
+    everyone = factory_leverage(sample_store, SECRETARIAT, factory_id=FACTORY, as_of=DAY)
+    assert everyone is not None
+    for viewer in ROLES[1:]:
+        lev = factory_leverage(sample_store, viewer, factory_id=FACTORY, as_of=DAY)
+        assert lev is not None
+        hidden = [b for b in everyone.buyers if b.id not in {x.id for x in lev.buyers}]
+        assert hidden, "the sample factory has confidential buyers"
+        html = render_html(factory_view(sample_store, viewer, FACTORY, as_of=DAY))
+        for b in hidden:
+            assert b.id not in html and str(b.name) not in html, f"{viewer} sees hidden buyer {b.id}"
+
+
+@pytest.mark.parametrize("viewer", ROLES, ids=ROLE_IDS)
+def test_company_view_is_co_buyers(sample_store: GraphStore, viewer: Viewer) -> None:
+    found = co_buyers(sample_store, viewer, company_id=COMPANY, as_of=DAY)
+    g = company_view(sample_store, viewer, COMPANY, as_of=DAY)
+    assert ids_of(g, "Company", "Buyer") == {COMPANY} | {c.company.id for c in found}
+    factories = {f.id for c in found for f in c.shared_factories}
+    assert ids_of(g, "Factory") == factories
+    assert len(edges_of(g, "SOURCES_FROM")) == len(factories) + sum(c.shared_count for c in found)
+    assert not g.aggregated
+
+
+@pytest.mark.parametrize("viewer", ROLES, ids=ROLE_IDS)
+def test_covenant_view_is_shared_factories(sample_store: GraphStore, viewer: Viewer) -> None:
+    shared = shared_factories(sample_store, viewer, covenant_id=COVENANT, as_of=DAY)
+    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY)
+    assert ids_of(g, "Factory") == {s.factory.id for s in shared}
+    drawn = {(e.source.split(":", 1)[1], e.target.split(":", 1)[1]) for e in edges_of(g, "SOURCES_FROM")}
+    assert drawn == {(b.id, s.factory.id) for s in shared for b in s.buyers}
+    parties = neighbours(sample_store, viewer, "Covenant", [COVENANT], "PARTY_TO", "in", as_of=DAY)[COVENANT]
+    assert {(e.node.label, e.node.id) for e in parties} <= {(n.label_type, n.id) for n in g.nodes}
+    for s in shared:
+        node = next(n for n in g.nodes if n.key == f"Factory:{s.factory.id}")
+        assert ("signatory buyers", str(s.buyer_count)) in node.facts
+
+
+@pytest.mark.parametrize("viewer", ROLES[1:], ids=ROLE_IDS[1:])
+def test_covenant_view_draws_only_links_the_role_may_see(sample_store: GraphStore, viewer: Viewer) -> None:
+    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY)
+    factory_ids = sorted(ids_of(g, "Factory"))
+    links = neighbours(sample_store, SECRETARIAT, "Factory", factory_ids, "SOURCES_FROM", "in", as_of=DAY)
+    for e in edges_of(g, "SOURCES_FROM"):
+        buyer, factory = e.source.split(":", 1)[1], e.target.split(":", 1)[1]
+        disclosures = [x.get("disclosure") or "confidential" for x in links[factory] if x.node.id == buyer]
+        assert "public" in disclosures or buyer == viewer.company_id, (buyer, factory, disclosures)
+
+
+@pytest.mark.parametrize("viewer", ROLES, ids=ROLE_IDS)
+def test_country_view_is_country_overview(sample_store: GraphStore, viewer: Viewer) -> None:
+    ov = country_overview(sample_store, viewer, COUNTRY, as_of=DAY)
+    shared = shared_factories(sample_store, viewer, country=COUNTRY, as_of=DAY)
+    g = country_view(sample_store, viewer, COUNTRY.lower(), as_of=DAY)
+    assert ov is not None
+    assert ids_of(g, "Risk") == set(ov.risk_levels)
+    assert {u.id for u in ov.unions} <= ids_of(g, "Union")
+    assert {n.id for n in ov.ngos} <= ids_of(g, "NGO")
+    assert ids_of(g, "Factory") == {s.factory.id for s in shared}
+    assert len(edges_of(g, "SOURCES_FROM")) == sum(len(s.buyers) for s in shared)
+    country = next(n for n in g.nodes if n.kind == "Country")
+    assert ("shared factories", str(ov.shared_factory_count)) in country.facts
+
+
+@pytest.mark.parametrize("viewer", ROLES, ids=ROLE_IDS)
+def test_path_view_is_paths(sample_store: GraphStore, viewer: Viewer) -> None:
+    found = paths(sample_store, viewer, COMPANY, "U101", as_of=DAY)
+    g = path_view(sample_store, viewer, COMPANY, "U101", as_of=DAY)
+    assert {(n.label_type, n.id) for n in g.nodes} == \
+        {(n.label, n.id) for p in found for n in p.nodes} | {("Company", COMPANY), ("Union", "U101")}
+    assert len(g.edges) == len({frozenset([(a.label, a.id), (b.label, b.id)])
+                                for p in found for a, b in zip(p.nodes, p.nodes[1:])})
+
+
+def test_unknown_ids_and_bad_arguments(sample_store: GraphStore) -> None:
+    for kind, ids in [("factory", ["NOPE"]), ("company", ["NOPE"]), ("company", [FACTORY]),
+                      ("covenant", ["NOPE"]), ("country", ["XX"]), ("path", [COMPANY, "NOPE"])]:
+        with pytest.raises(NotFound):
+            build_view(sample_store, PUBLIC, kind, ids, as_of=DAY)
+    for kind, ids in [("planet", ["X"]), ("path", [COMPANY]), ("factory", [""])]:
+        with pytest.raises(InvalidInput):
+            build_view(sample_store, PUBLIC, kind, ids, as_of=DAY)
+
+
+def test_as_of_changes_the_view(sample_store: GraphStore) -> None:
+    """The covenant's signatories and links differ between 2017 and 2026, as the query layer says."""
+    early = dt.date(2017, 1, 1)
+    g = covenant_view(sample_store, SECRETARIAT, COVENANT, as_of=early)
+    assert ids_of(g, "Factory") == {s.factory.id for s in shared_factories(
+        sample_store, SECRETARIAT, covenant_id=COVENANT, as_of=early)}
+    assert g.as_of == early
+    assert ids_of(g, "Factory") != ids_of(covenant_view(sample_store, SECRETARIAT, COVENANT, as_of=DAY), "Factory")
+
+
+# ---------------------------------------------------------------------------
+# the page: its network is the view graph, and it is offline
+# ---------------------------------------------------------------------------
+
+ALL_VIEWS = [("factory", [FACTORY]), ("company", [COMPANY]), ("covenant", [COVENANT]), ("country", [COUNTRY]),
+             ("path", [COMPANY, "U101"])]
+URL_IN_ATTR = re.compile(r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?\s*|url\(\s*["']?\s*|@import\s+["'])"""
+                         r"""((?:https?:)?//[^"')\s>]+)""", re.I)
+ANY_URL = re.compile(r"https?://[^\s\"'<>)\\]+")
+
+
+def external_urls(html: str) -> list[str]:
+    """URLs in src/href/url()/@import that point anywhere but localhost."""
+    return [u for u in URL_IN_ATTR.findall(html) if not re.match(r"(?:https?:)?//(?:127\.0\.0\.1|localhost)\b", u)]
+
+
+def test_external_url_check_catches_links() -> None:
+    assert external_urls('<link href="https://cdn.example/x.css"><script src="//cdn.example/a.js">') == \
+        ["https://cdn.example/x.css", "//cdn.example/a.js"]
+    assert external_urls("<style>a{background:url('http://x.example/i.png')}</style>") == ["http://x.example/i.png"]
+    assert external_urls('<img src="http://127.0.0.1:8000/a.png"><a href="data:x">') == []
+
+
+@pytest.mark.parametrize("kind,ids", ALL_VIEWS, ids=[k for k, _ in ALL_VIEWS])
+def test_page_is_offline_and_holds_the_view(sample_store: GraphStore, kind: str, ids: list[str]) -> None:
+    g = build_view(sample_store, SECRETARIAT, kind, ids, as_of=DAY)
+    html = render_html(g)
+    assert external_urls(html) == []
+    assert not re.search(r"<(?:script|img|iframe)[^>]*\ssrc=|<link\b", html, re.I), "everything is inline"
+    # the only URL text is vis-network's own licence comment / SVG namespace, never loaded
+    allowed = set(ANY_URL.findall(VIS_JS.read_text("utf-8")))
+    assert set(ANY_URL.findall(html)) <= allowed
+    data = page_data(html)
+    assert [n["id"] for n in data["nodes"]] == [n.key for n in g.nodes]
+    assert [(e["from"], e["to"], e["type"]) for e in data["edges"]] == [(e.source, e.target, e.type)
+                                                                          for e in g.edges]
+    assert data["options"]["physics"]["stabilization"]["enabled"] is True
+    for kind in {n.kind for n in g.nodes}:
+        assert f'data-kind="{kind}"' in html, f"legend entry for {kind}"
+
+
+def test_page_escapes_text() -> None:
+    evil = '</script><script>alert(1)</script> & <i>x</i>'
+    g = ViewGraph("factory", "F1", evil, DAY, "public",
+                  nodes=[ViewNode("Factory:F1", "Factory", evil, facts=(("website", "https://evil.example"),)),
+                         ViewNode("Company:C1", "Company", "x")],
+                  notes=[evil])
+    g.add_edge(ViewEdge("Company:C1", "Factory:F1", "SOURCES_FROM"))
+    html = render_html(g)
+    assert "<script>alert(1)" not in html and "<i>x" not in html and "evil.example" in html
+    assert page_data(html)["nodes"][0]["label"].startswith("</script>")     # the text survives as text
+    assert network_data(g)["nodes"][0]["title"].startswith(evil)
+
+
+def test_view_graph_rejects_dangling_edges() -> None:
+    g = ViewGraph("factory", "F1", "t", DAY, "public", nodes=[ViewNode("Factory:F1", "Factory", "f")])
+    with pytest.raises(ValueError):
+        g.add_edge(ViewEdge("Company:C9", "Factory:F1", "SOURCES_FROM"))
+
+
+# ---------------------------------------------------------------------------
+# aggregated form for large views
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
+    from graph.embedded import EmbeddedStore
+    from ingest.canonical import ingest_dir
+    from ingest.synthetic import generate
+
+    folder = tmp_path_factory.mktemp("big-csv")
+    generate(folder, factories=2500, links=7500, seed=3)
+    store = EmbeddedStore(tmp_path_factory.mktemp("big-store"))
+    ingest_dir(store, folder)
+    return store
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("viewer", [SECRETARIAT, PUBLIC], ids=["secretariat", "public"])
+def test_large_covenant_view_is_aggregated(big_store: GraphStore, viewer: Viewer) -> None:
+    shared = shared_factories(big_store, viewer, covenant_id=COVENANT, as_of=DAY)
+    assert len(shared) > MAX_NODES, "the synthetic covenant is large enough to need aggregation"
+    g = covenant_view(big_store, viewer, COVENANT, as_of=DAY)
+    assert g.aggregated and len(g.nodes) <= MAX_NODES
+    groups = [n for n in g.nodes if n.kind == "FactoryGroup"]
+    assert sum(int(dict(n.facts)["shared factories"]) for n in groups) == len(shared)
+    assert not ids_of(g, "Factory")
+    per_company: dict[str, int] = {}
+    for s in shared:
+        for b in s.buyers:
+            per_company[b.id] = per_company.get(b.id, 0) + 1
+    named = ids_of(g, "Company", "Buyer")
+    for e in edges_of(g, "SOURCES_FROM"):   # each named company's edge counts only its visible links
+        if e.source.startswith("Company:"):
+            assert e.source.split(":", 1)[1] in named
+    total = sum(int(e.label) for e in edges_of(g, "SOURCES_FROM"))
+    assert total == sum(per_company.values())
+    assert render_html(g).count('"kind":"FactoryGroup"') == len(groups)
+
+
+@pytest.mark.slow
+def test_large_views_stay_under_the_limit(big_store: GraphStore) -> None:
+    shared = shared_factories(big_store, SECRETARIAT, as_of=DAY)
+    top = shared[0]
+    busiest = Counter(b.id for s in shared for b in s.buyers).most_common(1)[0][0]
+    for kind, ids in [("factory", [top.factory.id]), ("company", [busiest]),
+                      ("country", [str(top.factory.props["country"])])]:
+        g = build_view(big_store, SECRETARIAT, kind, ids, as_of=DAY)
+        assert len(g.nodes) <= MAX_NODES, (kind, len(g.nodes))
+
+
+# ---------------------------------------------------------------------------
+# served: GET /views/... with the viewer from the token
+# ---------------------------------------------------------------------------
+
+TOKENS = {"tok-sec": "secretariat", "tok-c001": "company:C001", "tok-c027": "company:C027"}
+
+
+@pytest.fixture
+def client(sample_store: GraphStore) -> Iterator[TestClient]:
+    from api.app import create_app
+    from imvo.settings import Settings
+
+    settings = Settings(api_tokens=",".join(f"{t}={r}" for t, r in TOKENS.items()))
+    with warnings.catch_warnings():    # the GraphQL schema's own deprecations are tested elsewhere
+        warnings.simplefilter("ignore", DeprecationWarning)
+        app = create_app(settings, store=sample_store)
+    with TestClient(app) as c:
+        yield c
+
+
+def url_of(kind: str, ids: list[str]) -> str:
+    return f"/views/path?from={ids[0]}&to={ids[1]}" if kind == "path" else f"/views/{kind}/{ids[0]}"
+
+
+@pytest.mark.parametrize("kind,ids", ALL_VIEWS, ids=[k for k, _ in ALL_VIEWS])
+def test_routes_serve_the_view_of_the_tokens_role(client: TestClient, sample_store: GraphStore, kind: str,
+                                                  ids: list[str]) -> None:
+    sep = "&" if "?" in url_of(kind, ids) else "?"
+    for token in [None, *TOKENS]:
+        viewer = viewer_for_role(TOKENS[token]) if token else PUBLIC
+        r = client.get(f"{url_of(kind, ids)}{sep}asOf={DAY}",
+                       headers={"Authorization": f"Bearer {token}"} if token else {})
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        want = build_view(sample_store, viewer, kind, ids, as_of=DAY)
+        assert page_data(r.text) == network_data(want), f"{kind} as {viewer}"
+        assert f"seen as <b>{viewer}</b>" in r.text
+
+
+def test_route_errors_are_html_pages(client: TestClient) -> None:
+    for url in ["/views/factory/NOPE", "/views/company/NOPE", "/views/covenant/NOPE", "/views/country/XX",
+                "/views/path?from=C001&to=NOPE"]:
+        r = client.get(url)
+        assert r.status_code == 404 and r.headers["content-type"].startswith("text/html"), url
+        assert "NOPE" in r.text or "XX" in r.text
+    for url in [f"/views/factory/{FACTORY}?asOf=2026-13-01", f"/views/covenant/{COVENANT}?asOf=yesterday",
+                "/views/path?from=C001", "/views/path"]:
+        r = client.get(url)
+        assert r.status_code == 400 and r.headers["content-type"].startswith("text/html"), url
+    assert client.get(f"/views/factory/{FACTORY}", headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+# ---------------------------------------------------------------------------
+# exported: imvo view KIND ID -o FILE.html
+# ---------------------------------------------------------------------------
+
+@pytest.fixture
+def cli() -> typer.Typer:
+    from viz.cli import view_command
+
+    app = typer.Typer()
+    app.command("view")(view_command)
+    app.command("noop")(lambda: None)      # keeps "view" a sub-command, as in imvo.cli
+    return app
+
+
+def test_cli_writes_the_served_page(cli: typer.Typer, client: TestClient, sample_store: GraphStore,
+                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("graph.open_store", lambda settings: _Unclosable(sample_store))
+    for kind, ids in ALL_VIEWS:
+        out = tmp_path / f"{kind}.html"
+        args = ["view", kind, ",".join(ids), "-o", str(out), "--as", "company:C001", "--as-of", str(DAY)]
+        res = CliRunner().invoke(cli, args)
+        assert res.exit_code == 0, res.output
+        served = client.get(f"{url_of(kind, ids)}{'&' if kind == 'path' else '?'}asOf={DAY}",
+                            headers={"Authorization": "Bearer tok-c001"})
+        assert out.read_text("utf-8") == served.text
+    res = CliRunner().invoke(cli, ["view", "path", COMPANY, "U101", "-o", str(tmp_path / "p2.html")])
+    assert res.exit_code == 0 and "as public" in res.output
+    for args, msg in [(["factory", "NOPE"], "no factory"), (["factory", FACTORY, "--as-of", "June"], "--as-of"),
+                      (["factory", FACTORY, "--as", "boss"], "unknown role"), (["planet", "X"], "unknown view")]:
+        res = CliRunner().invoke(cli, ["view", *args, "-o", str(tmp_path / "x.html")])
+        assert res.exit_code == 1 and msg in res.output, res.output
+
+
+class _Unclosable:
+    """The shared test store, handed to the CLI, which closes what it opens."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    def close(self) -> None:
+        pass
