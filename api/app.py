@@ -27,6 +27,14 @@ log = logging.getLogger("imvo.api")
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+class _Router(GraphQLRouter):
+    """GraphiQL with its assets served by the app (/static), so the IDE works offline."""
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return (STATIC / "graphiql.html").read_text("utf-8")
+
+
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
     """The app; it opens the store once at start-up (or uses the given one) and keeps no other state."""
     settings = settings or get_settings()
@@ -55,11 +63,8 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
                       settings: SettingsDep) -> Context:
         return Context(store, viewer, settings)
 
-    ide = "graphiql" if (STATIC / "graphiql.html").is_file() else None
-    graphql = GraphQLRouter(make_schema(settings.max_query_depth), context_getter=context, graphql_ide=ide)
-    if ide:
-        graphql.graphql_ide_html = (STATIC / "graphiql.html").read_text("utf-8")
-        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    graphql = _Router(make_schema(settings.max_query_depth), context_getter=context, graphql_ide="graphiql")
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(graphql, prefix="/graphql")
 
     @app.get("/health", summary="The store and whether it answers (503 when it does not)")

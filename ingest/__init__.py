@@ -9,16 +9,53 @@ from imvo.errors import InvalidInput
 
 from .canonical import LoadResult, Progress, ingest_dir
 
-__all__ = ["load_path", "LoadResult"]
+__all__ = ["load_path", "LoadResult", "FORMATS"]
+
+FORMATS = ("canonical", "oshub", "brand-list")
 
 
 def load_path(store: GraphStore, path: Path, *, format: str = "canonical", buyer: str | None = None,
               mapping: Path | None = None, reported_on: dt.date | None = None,
-              progress: Progress | None = None) -> LoadResult:
-    """Load ``path`` in the given format into ``store``."""
+              progress: Progress | None = None, matches: Path | None = None) -> LoadResult:
+    """Load ``path`` in the given format into ``store``.
+
+    ``oshub`` and ``brand-list`` match their factories against the store;
+    doubtful matches wait in the review queue ``matches`` (default:
+    ``matches.sqlite`` in the settings' data directory).
+    """
     if format == "canonical":
         if not path.is_dir():
             raise InvalidInput(f"{path} is not a folder: the canonical format is a folder of CSV "
                                f"files (use --format oshub or brand-list for a single file)")
+        if buyer or mapping:
+            raise InvalidInput("--buyer and --map apply to --format brand-list (and --buyer to oshub)")
         return ingest_dir(store, path, progress)
-    raise InvalidInput(f"unknown format {format!r}: use canonical, oshub or brand-list")
+    if format not in FORMATS:
+        raise InvalidInput(f"unknown format {format!r}: use canonical, oshub or brand-list")
+    if not path.is_file():
+        raise InvalidInput(f"{path} is not a file: --format {format} reads one CSV"
+                           f"{' or XLSX' if format == 'brand-list' else ''} file")
+    from .review import FILE_NAME
+    from .sites import Context, load_sites
+    if matches is None:
+        from imvo.settings import get_settings
+        matches = get_settings().data_dir / FILE_NAME
+    if buyer is not None:
+        buyer = buyer.strip()
+        if not store.labels_of([buyer], ("Company",)):
+            raise InvalidInput(f"unknown buyer {buyer!r}: no company with that id in the store "
+                               f"(load it first, e.g. in a canonical companies.csv)")
+    if format == "oshub":
+        if mapping:
+            raise InvalidInput("--map applies to --format brand-list only")
+        from .oshub import read_oshub
+        sites, rejects, latest = read_oshub(path)
+        ctx = Context(path.name, "oshub", reported_on or latest or dt.date.today(), buyer)
+    else:
+        if not buyer:
+            raise InvalidInput("--format brand-list needs --buyer ID: the company whose list this is")
+        from .brandlist import read_brand_list, read_mapping
+        m = read_mapping(mapping) if mapping else None
+        sites, rejects = read_brand_list(path, buyer, m)
+        ctx = Context(path.name, "brand-list", reported_on or dt.date.today(), buyer)
+    return load_sites(store, sites, ctx, rejects, matches, progress)

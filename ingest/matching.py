@@ -43,7 +43,7 @@ __all__ = ["UPPER", "LOWER", "Prepared", "prepare", "score", "FactoryIndex", "si
 #: at or above: the same factory, merged automatically (see docs/real-world-formats.md)
 UPPER = 88.0
 #: at or above (and below UPPER): a possible match, queued for review
-LOWER = 72.0
+LOWER = 75.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,16 +94,17 @@ def _without_places(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
     """Both names' words, less the words one name adds that the other's address holds
     (a place written into the name: ``Sunrise Garments, Savar``)."""
     wa, wb = a.name.split(), b.name.split()
-    sa, sb = set(wa), set(wb)
-    ab, bb = set(a.addr.split()), set(b.addr.split())
-    return ([w for w in wa if w in sb or w not in bb] or wa,
-            [w for w in wb if w in sa or w not in ab] or wb)
+    if set(wa) == set(wb):
+        return wa, wb
+    aa, ba = f" {a.addr} ", f" {b.addr} "
+    return ([w for w in wa if w in b.compact or f" {w} " not in ba] or wa,
+            [w for w in wb if w in a.compact or f" {w} " not in aa] or wb)
 
 
 def name_score(a: Prepared, b: Prepared) -> float:
     """Similarity of the two names, 0..100."""
     if a.sorted_name == b.sorted_name:
-        return 100.0 if a.name_nums == b.name_nums else 90.0
+        return 100.0
     wa, wb = _without_places(a, b)
     na, nb = " ".join(wa), " ".join(wb)
     mixed = 0.5 * fuzz.ratio(" ".join(sorted(wa)), " ".join(sorted(wb))) + 0.5 * fuzz.token_set_ratio(na, nb)

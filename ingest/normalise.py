@@ -44,6 +44,26 @@ def _words(text: str) -> list[str]:
     return _WORDS.findall(text.lower().replace("&", " and ").replace("'", ""))
 
 
+def _joined_words(text: str) -> list[str]:
+    """Words with runs of single letters joined: ``P.T.`` -> ``pt``, ``S.A. de C.V.`` -> ``sa de cv``."""
+    words = _words(text)
+    if not any(len(w) == 1 for w in words):
+        return words
+    out: list[str] = []
+    run = ""
+    for t in words:
+        if len(t) == 1 and t.isalpha():
+            run += t
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(t)
+    if run:
+        out.append(run)
+    return out
+
+
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces.
 
@@ -58,23 +78,6 @@ def fold(text: str) -> str:
     'guang zhou fu zhuang'
     """
     return " ".join(_words(text))
-
-
-def _join_initials(tokens: list[str]) -> list[str]:
-    """Runs of single letters become one token: ``p t`` -> ``pt``, ``s a de c v`` -> ``sa de cv``."""
-    out: list[str] = []
-    run = ""
-    for t in tokens:
-        if len(t) == 1 and t.isalpha():
-            run += t
-            continue
-        if run:
-            out.append(run)
-            run = ""
-        out.append(t)
-    if run:
-        out.append(run)
-    return out
 
 
 # Legal-form and registration words (after folding and joining initials), in many languages.
@@ -161,19 +164,23 @@ def _phrase(m: re.Match[str]) -> str:
     return f" {_PINYIN_TRADES.get(m.group(0), '')} "
 
 
+@functools.lru_cache(maxsize=100_000)
+def _name_word(t: str) -> str:
+    """One folded name word as name keys spell it ('' to drop it)."""
+    t = _NAME_ABBR.get(t, t)
+    if t in LEGAL_FORMS or t in _NAME_STOP or (len(t) == 1 and t.isalpha()):
+        return ""
+    t = _stem(t)
+    t = _NAME_ABBR.get(t) or _PINYIN_TRADES.get(t, t)
+    if t in _NAME_STOP:
+        return ""
+    return t.replace("kh", "x")
+
+
 def _name_tokens(name: str) -> list[str]:
-    out: list[str] = []
-    phrases = False
-    for t in _join_initials(_words(name)):
-        t = _NAME_ABBR.get(t, t)
-        if t in LEGAL_FORMS or t in _NAME_STOP or (len(t) == 1 and t.isalpha()):
-            continue
-        t = _stem(t)
-        t = _NAME_ABBR.get(t) or _PINYIN_TRADES.get(t, t)
-        if t and t not in _NAME_STOP:
-            out.append(t.replace("kh", "x") if "kh" in t else t)
-            phrases = phrases or t in _PHRASE_START
-    if phrases:   # legal forms and trade words spelled out syllable by syllable (Hanzi, Vietnamese)
+    out = [w for t in _joined_words(name) if (w := _name_word(t))]
+    if not _PHRASE_START.isdisjoint(out):
+        # legal forms and trade words spelled out syllable by syllable (Hanzi, Vietnamese)
         return _PHRASE_RE.sub(_phrase, " ".join(out)).split()
     return out
 
@@ -203,8 +210,18 @@ def country_names(code: str) -> frozenset[str]:
     for variant, vcode in _COUNTRY_VARIANTS.items():
         if vcode == code:
             words.update(variant.split())
-    return frozenset(w for w in words if w not in ("of", "the", "and", "republic", "democratic",
-                                                    "islamic", "people", "peoples", "united"))
+    words -= {"of", "the", "and", "republic", "democratic", "islamic", "people", "peoples", "united"}
+    return frozenset(words | {_stem(w) for w in words})
+
+
+@functools.lru_cache(maxsize=100_000)
+def _address_word(t: str) -> str:
+    """One folded address word as address keys spell it ('' to drop it)."""
+    if t in _ADDR_ABBR:
+        return _ADDR_ABBR[t] or ""
+    if t.isdigit():
+        return t.lstrip("0") or "0"
+    return _stem(t)
 
 
 def address_tokens(address: str | None, country: str = "") -> list[str]:
@@ -213,20 +230,7 @@ def address_tokens(address: str | None, country: str = "") -> list[str]:
     if not address:
         return []
     drop = country_names(country) if country else frozenset()
-    out: list[str] = []
-    for t in _join_initials(_words(address)):
-        if t in _ADDR_ABBR:
-            mapped = _ADDR_ABBR[t]
-            if mapped is None:
-                continue
-            t = mapped
-        if t in drop:
-            continue
-        if t.isdigit():
-            out.append(t.lstrip("0") or "0")
-        else:
-            out.append(_stem(t))
-    return out
+    return [w for t in _joined_words(address) if (w := _address_word(t)) and w not in drop]
 
 
 def stable_hash(*parts: str, length: int = 10) -> str:

@@ -146,10 +146,11 @@ class ReviewQueue:
         return [Pair(**dict(zip(cols, row))) for row in cur]
 
     def get(self, pair_id: int) -> Pair:
-        found = [p for p in self.pairs(None) if p.id == pair_id]
-        if not found:
+        cur = self._db.execute("SELECT * FROM pairs WHERE id = ?", (pair_id,))
+        row = cur.fetchone()
+        if row is None:
             raise InvalidInput(f"no match pair {pair_id} (see `imvo matches list --all`)")
-        return found[0]
+        return Pair(**dict(zip([d[0] for d in cur.description], row)))
 
     def held(self, pair_id: int) -> list[dict[str, Any]]:
         """The rows waiting on this pair, oldest line first."""

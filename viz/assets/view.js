@@ -29,6 +29,8 @@
       status.dataset.canvas = [r.left, r.top, r.width, r.height].map(Math.round).join(",");
       status.dataset.state = "settled";
       status.textContent = nodes.length + " nodes · " + edges.length + " edges";
+      console.info("imvo-view settled: " + nodes.length + " nodes, " + edges.length + " edges, " +
+                   status.dataset.settleMs + " ms");
     });
     network.redraw();
   }

@@ -1,0 +1,187 @@
+"""The HTTP API through real HTTP: contract answers, errors, limits, round trips, health, fuzz."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from graph.store import GraphStore, ReadQuery
+
+from conftest import CONTRACT_DIR, LiveServer
+
+
+def test_contract_questions_over_http(contract_server: LiveServer) -> None:
+    expected = json.loads((CONTRACT_DIR / "expected.json").read_text())
+    q = expected["sharedFactories"][0]
+    doc = contract_server.graphql(
+        '{ sharedFactories(minBuyers: 2, asOf: "2026-06-30") { factory { id name country address osId } '
+        'buyers { id name } buyerCount } }', "sekret")
+    got = [(s["factory"]["id"], sorted(b["id"] for b in s["buyers"]), s["buyerCount"])
+           for s in doc["data"]["sharedFactories"]]
+    assert got == [(e["factory"], e["buyers"], e["buyerCount"]) for e in q["expected"]]
+    doc = contract_server.graphql('{ factoryLeverage(factoryId: "nope") { factory { id } } }')
+    assert doc == {"data": {"factoryLeverage": None}}
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ('{ sharedFactories(minBuyers: 0) { buyerCount } }', "minBuyers must be at least 1"),
+    ('{ sharedFactories(asOf: "2026-13-01") { buyerCount } }', "Date"),
+    ('{ jointActionOpportunities(risk: "greed") { score } }', "unknown risk"),
+    ('{ jointActionOpportunities(risk: "living_wage", first: -1) { score } }', "negative"),
+    ('{ factories(first: 100000) { totalCount } }', "at most"),
+    ('{ factories(after: "garbage") { totalCount } }', "invalid cursor"),
+    ('{ factories(country: "Holland") { totalCount } }', "ISO 3166-1"),
+    ('{ coBuyers { sharedCount } }', "companyId"),
+    ('{ nothingHere }', "Cannot query field"),
+    ('{ search(text: "  ") { __typename } }', "must not be empty"),
+    ('{ paths(fromId: "C001", toId: "C002", maxHops: 50) { length } }', "maxHops"),
+])
+def test_bad_arguments_are_graphql_errors_not_500s(contract_server: LiveServer, query: str,
+                                                   message: str) -> None:
+    doc = contract_server.graphql(query, "sekret")
+    assert doc.get("errors"), doc
+    assert message in doc["errors"][0]["message"]
+
+
+def test_query_depth_is_limited(contract_server: LiveServer) -> None:
+    deep = "{ factory(id: \"F0057\") { " + "buyers { company { sourcing { factory { " * 4 + "id" + " } } } }" * 4 + " } }"
+    doc = contract_server.graphql(deep, "sekret")
+    assert doc.get("errors") and "exceeds maximum operation depth" in doc["errors"][0]["message"]
+
+
+def test_pagination_walks_every_factory_once(contract_server: LiveServer) -> None:
+    seen: list[str] = []
+    after = None
+    while True:
+        doc = contract_server.graphql("query($after: String) { factories(country: \"BD\", first: 50, after: $after)"
+                                      " { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }",
+                                      variables={"after": after})["data"]["factories"]
+        seen += [n["id"] for n in doc["nodes"]]
+        if not doc["pageInfo"]["hasNextPage"]:
+            break
+        after = doc["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == doc["totalCount"] > 50
+    assert seen == sorted(seen)
+
+
+def test_navigation_and_provenance(contract_server: LiveServer) -> None:
+    doc = contract_server.graphql(
+        '{ company(id: "C027") { name location { name } covenants { covenant { id } role since } '
+        'sourcing(asOf: "2026-06-30") { factory { id } source sourceType disclosure } investors { investor { id } } } '
+        'covenant(id: "COV-GARMENT") { priorityRisks { id } parties(role: "facilitator") { party { __typename } } } '
+        'union(id: "U03") { affiliatedTo { id } factories { factory { id } hasCba } } '
+        'search(text: "C027") { __typename } }', "sekret")
+    assert "errors" not in doc, doc["errors"]
+    c = doc["data"]["company"]
+    assert c["location"]["name"] and c["covenants"] and c["sourcing"]
+    assert all(s["sourceType"] == "canonical" and s["source"] for s in c["sourcing"])
+    assert doc["data"]["covenant"]["priorityRisks"]
+    assert doc["data"]["search"] == [{"__typename": "Company"}]
+
+
+class CountingStore(GraphStore):
+    """Wraps a store and counts its round trips."""
+
+    def __init__(self, inner: GraphStore) -> None:
+        self.inner, self.reads = inner, 0
+        self.kind = inner.kind
+
+    def read(self, query: ReadQuery, **params: Any) -> list[dict[str, Any]]:
+        self.reads += 1
+        return self.inner.read(query, **params)
+
+    def ping(self) -> None:
+        self.inner.ping()
+
+    def clear(self) -> None:  # pragma: no cover - never called here
+        raise AssertionError
+
+    def _merge_nodes(self, *a: Any) -> None: raise AssertionError  # noqa: E704
+    def _ensure_nodes(self, *a: Any) -> None: raise AssertionError  # noqa: E704
+    def _merge_rels(self, *a: Any) -> None: raise AssertionError  # noqa: E704
+    def _existing(self, *a: Any) -> Any: return self.inner._existing(*a)  # noqa: E704, SLF001
+    def _count_nodes(self, label: str) -> int: return self.inner._count_nodes(label)  # noqa: E704, SLF001
+    def _count_rels(self, t: str) -> int: return self.inner._count_rels(t)  # noqa: E704, SLF001
+
+
+NAVIGATE = """query($n: Int!) { factories(first: $n) { nodes { id location { name }
+  buyers { company { id location { name } covenants { covenant { id } } } share }
+  unions { union { id affiliatedTo { id } } } grievances { id filedBy { __typename } } owner { id } } } }"""
+
+
+def test_round_trips_do_not_grow_with_the_result(contract_store: GraphStore) -> None:
+    counting = CountingStore(contract_store)
+    with LiveServer(counting) as server:
+        trips = {}
+        for n in (5, 400):
+            counting.reads = 0
+            doc = server.graphql(NAVIGATE, "sekret", {"n": n})
+            assert "errors" not in doc and len(doc["data"]["factories"]["nodes"]) == n
+            trips[n] = counting.reads
+    # one round trip per list and per relationship kind, whatever the number of factories
+    assert max(trips.values()) <= 12, trips
+
+
+def test_health_reports_the_store(contract_server: LiveServer) -> None:
+    r = httpx.get(contract_server.url + "/health")
+    assert r.status_code == 200 and r.json()["status"] == "ok"
+
+
+def test_graphiql_works_offline(contract_server: LiveServer) -> None:
+    r = httpx.get(contract_server.url + "/graphql", headers={"Accept": "text/html"})
+    assert r.status_code == 200 and "graphiql" in r.text.lower()
+    refs = [ref for ref in re.findall(r'(?:src|href)="([^"]+)"', r.text) if not ref.startswith("data:")]
+    assert refs and all(ref.startswith("/static/") for ref in refs), refs
+    for ref in refs:
+        assert httpx.get(contract_server.url + ref).status_code == 200
+
+
+@pytest.mark.neo4j
+def test_health_503_when_neo4j_is_down_and_recovery_without_restart(tmp_path: Any) -> None:
+    from graph import neo4j_launcher
+    from graph.neo4j_store import Neo4jStore, make_driver
+    ok, why = neo4j_launcher.java_and_maven_available()
+    if not ok:
+        pytest.skip(f"needs the local Neo4j launcher to stop and restart a server: {why}")
+    server = neo4j_launcher.start(tmp_path / "n", heap="512m", pagecache="64m")
+    store = Neo4jStore(make_driver(server.uri, "neo4j", ""), "neo4j", server.uri)
+    try:
+        with LiveServer(store) as api:
+            assert httpx.get(api.url + "/health", timeout=30).status_code == 200
+            server.stop()
+            r = httpx.get(api.url + "/health", timeout=60)
+            assert r.status_code == 503 and r.json()["status"] == "unavailable"
+            doc = api.graphql('{ sharedFactories { buyerCount } }')
+            assert doc["errors"] and "unreachable" in doc["errors"][0]["message"]
+            server = neo4j_launcher.start(tmp_path / "n", port=server.port, heap="512m", pagecache="64m")
+            assert httpx.get(api.url + "/health", timeout=60).status_code == 200
+            assert api.graphql('{ sharedFactories { buyerCount } }') == {"data": {"sharedFactories": []}}
+    finally:
+        store.close()
+        server.stop()
+
+
+def test_fuzzing_the_graphql_endpoint_finds_no_5xx(contract_server: LiveServer) -> None:
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+
+    schema = schemathesis.graphql.from_url(contract_server.url + "/graphql")
+    failures: list[str] = []
+    operations = [op.ok() for op in schema.get_all_operations()]
+    assert len(operations) >= 20
+    for op in operations:
+        @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @given(case=op.as_strategy())
+        def check(case: Any) -> None:
+            for token in (None, "sekret", "co27"):
+                headers = {"Authorization": f"Bearer {token}"} if token else {}
+                r = case.call(headers=headers)
+                if r.status_code >= 500:
+                    failures.append(f"{op.label}: {r.status_code} {case.body}")
+                else:
+                    r.json()
+        check()
+    assert not failures, failures[:5]
