@@ -159,12 +159,11 @@ def _keys(p: Prepared) -> set[str]:
 class _Block:
     """The factories of one country: records, the strings the first cut compares, and postings."""
 
-    __slots__ = ("records", "names", "compacts", "addrs", "postings")
+    __slots__ = ("records", "names", "addrs", "postings")
 
     def __init__(self) -> None:
         self.records: list[Prepared] = []
         self.names: list[str] = []
-        self.compacts: list[str] = []
         self.addrs: list[str] = []
         self.postings: dict[str, list[int]] = defaultdict(list)
 
@@ -178,7 +177,7 @@ class FactoryIndex:
     ``shortlist`` of them for the full :func:`score`.
     """
 
-    def __init__(self, cap: int = 300, shortlist: int = 8) -> None:
+    def __init__(self, cap: int = 200, shortlist: int = 6) -> None:
         self.cap = cap
         self.shortlist = shortlist
         self._blocks: dict[str, _Block] = defaultdict(_Block)
@@ -199,7 +198,6 @@ class FactoryIndex:
         i = len(block.records)
         block.records.append(p)
         block.names.append(p.sorted_name)
-        block.compacts.append(p.compact)
         block.addrs.append(p.addr)
         postings = block.postings
         for k in _keys(p):
@@ -250,7 +248,6 @@ class FactoryIndex:
         picked: set[int] = set()
         pick = itemgetter(*ids) if len(ids) > 1 else (lambda seq: [seq[ids[0]]])
         for query, strings, limit, cutoff in ((p.sorted_name, block.names, n, 40),
-                                              (p.compact, block.compacts, 2, minimum),
                                               (p.addr, block.addrs, n // 2, 50)):
             if query:
                 found = process.extract(query, pick(strings), scorer=fuzz.ratio,

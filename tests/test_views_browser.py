@@ -130,3 +130,16 @@ def test_view_in_chromium(chromium: Chromium, sample_store: GraphStore, kind: st
         assert all(r.host == "127.0.0.1" for r in page), f"{who}: {[r.url for r in page]}"
         outside = [r for r in state.requests if r.host not in ("127.0.0.1", "localhost")]
         assert all(r.error != 0 for r in outside), f"a request left localhost: {outside}"
+
+
+def test_blank_canvas_is_detected(chromium: Chromium, tmp_path: Path) -> None:
+    """The drawn-canvas check tells an empty network from a drawn one."""
+    from viz.model import ViewGraph
+    from viz.render import render_html
+
+    page = tmp_path / "empty.html"
+    page.write_text(render_html(ViewGraph("factory", "F0", "empty", DAY, "public")), "utf-8")
+    state = chromium.load(page.as_uri(), screenshot=tmp_path / "empty.png")
+    assert state.state == "settled" and (state.nodes, state.edges) == (0, 0)
+    colours, ink = pixel_variety(tmp_path / "empty.png", state.canvas)
+    assert colours < 12 or ink < 0.003
