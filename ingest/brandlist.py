@@ -77,9 +77,11 @@ HEADERS: dict[str, tuple[str, ...]] = {
                 "total number of workers", "number of workers at each site", "headcount",
                 "workers band", "worker numbers", "approximate number of workers", "size of workforce",
                 "number of employees at site", "total employees", "total workforce"),
-    "union": ("union", "trade union", "union present", "trade union present",
-              "presence of trade union", "presence of a trade union", "workers union",
-              "independent trade union", "union at site", "union yes no", "trade union yes no"),
+    "union": ("union", "trade union", "workers union", "independent trade union", "union at site",
+              "trade union at site", "unions"),
+    "union_present": ("union present", "trade union present", "presence of trade union",
+                      "presence of a trade union", "union yes no", "trade union yes no",
+                      "is there a union", "union presence"),
     "union_name": ("union name", "name of union", "trade union name", "name of trade union",
                    "union names"),
     "cba": ("cba", "collective bargaining agreement", "cba in place", "collective agreement",
@@ -371,19 +373,22 @@ def _site(file: str, line: int, v: dict[str, str], header: list[str], cols: dict
 
 
 def _union(v: dict[str, str], site: Site, skip: Any) -> None:
-    """Union columns: a yes/no presence, a union name (either column may hold it), CBA, members."""
-    raw = v.get("union", "")
-    if raw:
+    """Union columns: a presence column says yes/no; a union column holds yes/no or the union's
+    name; a union-name column the name; then the CBA and the number of members."""
+    for field in ("union_present", "union", "union_name"):
+        raw = v.get(field, "")
+        if not raw:
+            continue
         try:
-            site.union_present = parse_flag(raw)
-        except ValueError:
-            site.union, site.union_present = raw, True      # the column names the union
-    if v.get("union_name"):
-        try:
-            flag = parse_flag(v["union_name"])
-            site.union_present = site.union_present or flag
-        except ValueError:
-            site.union, site.union_present = v["union_name"], True
+            flag = parse_flag(raw)
+        except ValueError as exc:
+            if field == "union_present":
+                skip(field, str(exc))
+            else:
+                site.union, site.union_present = raw, True      # the column names the union
+            continue
+        if flag is not None:
+            site.union_present = flag if site.union_present is None else site.union_present or flag
     if v.get("cba"):
         try:
             site.has_cba = parse_flag(v["cba"])
@@ -394,8 +399,7 @@ def _union(v: dict[str, str], site: Site, skip: Any) -> None:
             site.union_members, _ = parse_workers(v["union_members"])
         except ValueError as exc:
             skip("union_members", str(exc))
-    if site.union_present is False:
-        site.union = None
+    if site.union_present is False and site.union is None:
         if site.has_cba:
             skip("cba", "a collective agreement is given but the union column says no union")
             site.has_cba = None

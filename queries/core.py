@@ -389,7 +389,7 @@ def score_opportunity(signatory_buyers: int, combined_share: float | None, risk_
     has a collective agreement``.
 
     >>> score_opportunity(3, 0.5, "high", 1, 1, False)
-    14.5
+    16.5
     """
     return round(2.0 * signatory_buyers + 4.0 * min(combined_share or 0.0, 1.0)
                  + 1.5 * RISK_LEVEL_WEIGHT.get(risk_level or "", 0)

@@ -122,6 +122,38 @@ class Chromium:
                          canvas if len(canvas) == 4 else (0, 0, 0, 0), requests, seconds)  # type: ignore[arg-type]
 
 
+    def settle(self, url: str, *, timeout: float = 120) -> tuple[float, int]:
+        """Real time (no virtual clock) until the page logs that its network settled.
+
+        Returns (seconds from starting the browser, the page's own milliseconds
+        from its script start to the first still drawing).
+        """
+        with tempfile.TemporaryDirectory(prefix="imvo-chromium-") as profile:
+            cmd = [self.binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={self.width},{self.height}",
+                   "--enable-logging=stderr", "--v=0", url]
+            t0 = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            timer = threading.Timer(timeout, proc.kill)
+            timer.start()
+            try:
+                assert proc.stderr is not None
+                for line in proc.stderr:
+                    m = _SETTLED.search(line)
+                    if m:
+                        return time.perf_counter() - t0, int(m.group(1))
+                raise RuntimeError(f"{url} never reported that it settled")
+            finally:
+                timer.cancel()
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+_SETTLED = re.compile(r"imvo-view settled: \d+ nodes, \d+ edges, (\d+) ms")
+
+
 def net_log_requests(path: Path) -> list[NetRequest]:
     """The URL requests in a net log file (``--log-net-log``), with their outcome."""
     if not path.is_file():
