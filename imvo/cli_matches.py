@@ -68,33 +68,30 @@ def list_(
 
 def _decide(pair_ids: list[int], accept: bool) -> None:
     from graph import open_store
-    from ingest.sites import apply_decision
-    failed = False
+    from ingest.sites import apply_decisions
     with _queue() as q:
         try:
             store = open_store(get_settings())
+            try:
+                decisions = apply_decisions(store, q, pair_ids, accept)
+            finally:
+                store.close()
         except ImvoError as exc:
-            err.print(f"error: {exc}", markup=False)
+            err.print(f"error: {exc}", markup=False, soft_wrap=True)
             raise typer.Exit(1) from None
-        try:
-            for pid in pair_ids:
-                try:
-                    pair = q.get(pid)
-                    result = apply_decision(store, q, pid, accept)
-                except ImvoError as exc:
-                    err.print(f"error: {exc}", markup=False, soft_wrap=True)
-                    failed = True
-                    continue
-                rows = sum(result.loaded.values())
-                what = (f"merged into {pair.candidate_id}" if accept and result.merged
-                        else "loaded as a new factory")
-                out.print(f"pair {pid} {'accepted' if accept else 'rejected'}: {rows} waiting rows {what}",
-                          markup=False)
-                for r in result.rejects[:5]:
-                    out.print(f"  {r}", markup=False)
-        finally:
-            store.close()
-    if failed:
+    for d in decisions:
+        if d.error:
+            err.print(f"error: {d.error}", markup=False, soft_wrap=True)
+            continue
+        assert d.result is not None
+        rows = sum(d.result.loaded.values())
+        where = (f"merged into {d.factory_id}" if d.result.merged
+                 else f"loaded as a new factory {d.factory_id or ''}".rstrip())
+        out.print(f"pair {d.pair_id} {'accepted' if accept else 'rejected'}: {rows} waiting row(s) {where}",
+                  markup=False)
+        for r in d.result.rejects[:5]:
+            out.print(f"  {r}", markup=False)
+    if any(d.error for d in decisions):
         raise typer.Exit(1)
 
 

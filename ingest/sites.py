@@ -43,7 +43,8 @@ from .matching import LOWER, UPPER, FactoryIndex, Prepared, prepare, site_key
 from .normalise import name_tokens, stable_hash
 from .review import ReviewQueue
 
-__all__ = ["Site", "Context", "SiteLoadResult", "load_sites", "apply_decision", "FACTORIES_FOR_MATCHING"]
+__all__ = ["Site", "Context", "SiteLoadResult", "Decision", "load_sites", "apply_decisions",
+           "FACTORIES_FOR_MATCHING"]
 
 
 @dataclass
@@ -321,35 +322,52 @@ def _write_presence(store: GraphStore, presence: Iterable[dict[str, Any]], ctx: 
 # decisions taken in the review queue
 # ---------------------------------------------------------------------------
 
-def apply_decision(store: GraphStore, queue: ReviewQueue, pair_id: int, accept: bool) -> SiteLoadResult:
-    """Record a decision on a pending pair and load the rows that waited on it."""
-    pair = queue.get(pair_id)
-    if pair.status != "pending":
-        raise InvalidInput(f"pair {pair_id} was already {pair.status} on {pair.decided_on}")
-    held = queue.held(pair_id)
-    total = SiteLoadResult()
+@dataclass
+class Decision:
+    """The outcome of one decision taken in the review queue."""
+
+    pair_id: int
+    accepted: bool
+    factory_id: str | None = None      # where the waiting rows went
+    result: SiteLoadResult | None = None
+    error: str | None = None
+
+
+def apply_decisions(store: GraphStore, queue: ReviewQueue, pair_ids: Sequence[int],
+                    accept: bool) -> list[Decision]:
+    """Decide pending pairs: load the rows that waited on each (``accept``: into the existing
+    factory; else as a new factory), in one write session, then record the decisions."""
+    out: list[Decision] = []
     with store.writing() as s:
-        target_exists = bool(s.labels_of([pair.candidate_id], ("Factory",)))
-        by_ctx: dict[str, list[Site]] = defaultdict(list)
-        ctxs: dict[str, Context] = {}
-        for h in held:
-            ctx = Context.from_json(h["context"])
-            key = _origin(ctx)
-            ctxs[key] = ctx
-            by_ctx[key].append(Site(**h["site"]))
-        for key, sites in by_ctx.items():
-            ctx = ctxs[key]
-            resolved = []
-            for site in sites:
-                if accept and target_exists:
-                    resolved.append((site, _Resolved(pair.candidate_id, True, False)))
-                else:
-                    resolved.append((site, _Resolved(own_id(site, _prepare(site)), False, False)))
-            r = _load(s, resolved, ctx, [], None)
-            total.rejects += r.rejects
-            total.merged += r.merged
-            total.created += r.created
-            for k, v in r.loaded.items():
-                total.loaded[k] = total.loaded.get(k, 0) + v
-    queue.decide(pair_id, "accepted" if accept else "rejected")
-    return total
+        for pair_id in pair_ids:
+            d = Decision(pair_id, accept)
+            out.append(d)
+            try:
+                pair = queue.get(pair_id)
+            except InvalidInput as exc:
+                d.error = str(exc)
+                continue
+            if pair.status != "pending":
+                d.error = f"pair {pair_id} was already {pair.status} on {pair.decided_on}"
+                continue
+            into = accept and bool(s.labels_of([pair.candidate_id], ("Factory",)))
+            d.factory_id = pair.candidate_id if into else None
+            d.result = SiteLoadResult()
+            by_origin: dict[str, tuple[Context, list[Site]]] = {}
+            for h in queue.held(pair_id):
+                ctx = Context.from_json(h["context"])
+                by_origin.setdefault(_origin(ctx), (ctx, []))[1].append(Site(**h["site"]))
+            for ctx, sites in by_origin.values():
+                resolved = [(x, _Resolved(pair.candidate_id, True, False) if into
+                             else _Resolved(own_id(x, _prepare(x)), False, False)) for x in sites]
+                d.factory_id = d.factory_id or resolved[0][1].factory_id
+                r = _load(s, resolved, ctx, [], None)
+                d.result.rejects += r.rejects
+                d.result.merged += r.merged
+                d.result.created += r.created
+                for k, v in r.loaded.items():
+                    d.result.loaded[k] = d.result.loaded.get(k, 0) + v
+    for d in out:                          # the rows are in the store: now the decisions count
+        if d.error is None:
+            queue.decide(d.pair_id, "accepted" if accept else "rejected")
+    return out

@@ -186,7 +186,7 @@ def _factory_buyers_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date) -
             continue
         by: dict[str, list[dict]] = defaultdict(list)
         companies: dict[str, dict] = {}
-        for props, label, company in view.inc("Factory", fid, "SOURCES_FROM"):
+        for props, _, company in view.inc("Factory", fid, "SOURCES_FROM"):
             if is_active(props, as_of):
                 by[company["id"]].append(props)
                 companies[company["id"]] = company
@@ -228,14 +228,14 @@ def _context_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date,
     return rows
 
 
-CONTEXT = ReadQuery("factory_context", f"""
+CONTEXT = ReadQuery("factory_context", """
 UNWIND $ids AS fid
-MATCH (f:Factory {{id: fid}})
+MATCH (f:Factory {id: fid})
 RETURN f.id AS id,
-  [(u:Union)-[r:REPRESENTS]->(f) | {{union: u {{.*}}, members: r.members, has_cba: r.has_cba}}] AS unions,
-  [(n:NGO)-[:ACTIVE_IN]->(:Country {{id: f.country}}) | n {{.*}}] AS ngos,
-  [(g:Grievance)-[:CONCERNS]->(f) WHERE g.status = 'open' AND g.filed_on <= $as_of | g {{.*}}] AS grievances,
-  [(:Country {{id: f.country}})-[h:HAS_RISK]->(k:Risk) WHERE k.id = $risk | h.level] AS risk_levels
+  [(u:Union)-[r:REPRESENTS]->(f) | {union: u {.*}, members: r.members, has_cba: r.has_cba}] AS unions,
+  [(n:NGO)-[:ACTIVE_IN]->(:Country {id: f.country}) | n {.*}] AS ngos,
+  [(g:Grievance)-[:CONCERNS]->(f) WHERE g.status = 'open' AND g.filed_on <= $as_of | g {.*}] AS grievances,
+  [(:Country {id: f.country})-[h:HAS_RISK]->(k:Risk) WHERE k.id = $risk | h.level] AS risk_levels
 """, _context_py)
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal
 
 from graph.model import NODES, is_active, node_type, rel_type
@@ -53,7 +53,7 @@ def _nodes_py(view: GraphView, *, label: str, ids: Sequence[str]) -> list[dict]:
     return [{"n": n} for i in ids if (n := view.node(label, i)) is not None]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _nodes_query(label: str) -> ReadQuery:
     node_type(label)
     return ReadQuery(f"nodes_{label}", f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n {{.*}} AS n",
@@ -77,7 +77,7 @@ def _edges_py(view: GraphView, *, label: str, type_: str, direction: Direction,
     return rows
 
 
-@lru_cache(maxsize=None)
+@cache
 def _edges_query(label: str, type_: str, direction: Direction) -> ReadQuery:
     node_type(label)
     rel_type(type_)
@@ -135,7 +135,7 @@ def _list_py(view: GraphView, *, label: str, country: str | None, text: str | No
     return [{"total": len(found), "items": found[skip:skip + limit]}]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _list_query(label: str) -> ReadQuery:
     node_type(label)
     country = "n.id = $country" if label == "Country" else "n.country = $country"

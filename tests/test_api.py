@@ -180,7 +180,7 @@ def test_fuzzing_the_graphql_endpoint_finds_no_5xx(contract_server: LiveServer) 
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
                 r = case.call(headers=headers)
                 if r.status_code >= 500:
-                    failures.append(f"{op.label}: {r.status_code} {case.body}")
+                    failures.append(f"{case.operation.label}: {r.status_code} {case.body}")
                 else:
                     r.json()
         check()

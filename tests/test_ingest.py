@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from graph.store import GraphStore
 from ingest.canonical import ingest_dir
