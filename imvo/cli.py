@@ -188,6 +188,84 @@ def demo(
     serve(host=host, port=port, workers=1)
 
 
+def _date_opt(value: Optional[str], name: str) -> Optional[dt.date]:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{name} {value!r} is not a date YYYY-MM-DD") from None
+
+
+@app.command()
+def export(
+    kind: Annotated[str, typer.Argument(help="shared-factories | opportunities | co-buyers")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the file to write (.csv or .json)")],
+    covenant: Annotated[Optional[str], typer.Option(help="covenant id")] = None,
+    country: Annotated[Optional[str], typer.Option(help="ISO country code")] = None,
+    company: Annotated[Optional[str], typer.Option(help="company id (co-buyers)")] = None,
+    risk: Annotated[str, typer.Option(help="risk id (opportunities)")] = "living_wage",
+    min_buyers: Annotated[int, typer.Option(help="minimum signatory buyers")] = 2,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="date YYYY-MM-DD (default today)")] = None,
+    role: Annotated[str, typer.Option("--as", help="secretariat | public | company:<id>")] = "secretariat",
+) -> None:
+    """Export a leverage question's answer as CSV or JSON, as seen by a role."""
+    import csv
+    import json
+
+    from queries import core
+    from queries.access import viewer_for_role
+    try:
+        viewer = viewer_for_role(role)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    day = _date_opt(as_of, "--as-of")
+    if output.suffix.lower() not in (".csv", ".json"):
+        raise fail("the output file must end in .csv or .json")
+    rows: list[dict[str, object]]
+    with _user_errors():
+        store = _open_store(get_settings())
+        try:
+            if kind == "shared-factories":
+                rows = [{"factory_id": s.factory.id, "factory": s.factory.name,
+                         "country": s.factory.props.get("country"), "buyer_count": s.buyer_count,
+                         "buyers": ";".join(b.id for b in s.buyers)}
+                        for s in core.shared_factories(store, viewer, covenant_id=covenant, country=country,
+                                                       min_buyers=min_buyers, as_of=day)]
+            elif kind == "opportunities":
+                rows = [{"factory_id": o.factory.id, "factory": o.factory.name,
+                         "country": o.factory.props.get("country"), "score": o.score,
+                         "signatory_buyer_count": o.signatory_buyer_count,
+                         "signatory_buyers": ";".join(b.id for b in o.signatory_buyers),
+                         "risk_level": o.risk_level, "open_grievances": len(o.open_grievances),
+                         "unions": ";".join(u.union.id for u in o.unions)}
+                        for o in core.joint_action_opportunities(store, viewer, risk=risk, covenant_id=covenant,
+                                                                 country=country, first=100_000, as_of=day)]
+            elif kind == "co-buyers":
+                if not company:
+                    raise fail("co-buyers needs --company")
+                rows = [{"company_id": c.company.id, "company": c.company.name, "shared_count": c.shared_count,
+                         "shared_factories": ";".join(f.id for f in c.shared_factories)}
+                        for c in core.co_buyers(store, viewer, company_id=company, covenant_id=covenant,
+                                                as_of=day)]
+            else:
+                raise fail(f"unknown export {kind!r}: use shared-factories, opportunities or co-buyers")
+        finally:
+            store.close()
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            if output.suffix.lower() == ".json":
+                json.dump(rows, fh, ensure_ascii=False, indent=1)
+            else:
+                writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["empty"])
+                writer.writeheader()
+                writer.writerows(rows)
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror}") from None
+    out.print(f"wrote {len(rows)} rows to {output} (as {viewer})")
+
+
 @neo4j_app.command("start")
 def neo4j_start(
     port: Annotated[int, typer.Option(help="bolt port")] = 7687,

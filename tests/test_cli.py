@@ -117,3 +117,24 @@ def test_a_load_killed_halfway_then_rerun_completes_without_duplicates(cli_env: 
     clean = {**cli_env, "IMVO_STORE": "embedded", "IMVO_DATA_DIR": str(tmp_path / "clean")}
     assert run(["ingest", str(ds)], clean).returncode == 0
     assert after == _counts(clean)
+
+
+def test_export_obeys_the_role(cli_env: dict[str, str], tmp_path: Path) -> None:
+    import csv
+    assert run(["ingest", str(CONTRACT_DATASET)], cli_env).returncode == 0
+    files = {}
+    for role in ("secretariat", "public", "company:C027"):
+        target = tmp_path / f"{role.replace(':', '_')}.csv"
+        p = run(["export", "shared-factories", "-o", str(target), "--as-of", "2026-06-30", "--as", role], cli_env)
+        assert p.returncode == 0, p.stdout + p.stderr
+        with open(target, encoding="utf-8") as fh:
+            files[role] = {r["factory_id"]: r for r in csv.DictReader(fh)}
+    assert files["public"].keys() == files["secretariat"].keys()
+    with open(CONTRACT_DATASET / "sourcing.csv", encoding="utf-8-sig") as fh:
+        public = {(r["buyer_id"], r["factory_id"]) for r in csv.DictReader(fh) if r["disclosure"] == "public"}
+    for fid, row in files["public"].items():
+        assert row["buyer_count"] == files["secretariat"][fid]["buyer_count"]
+        assert all((b, fid) in public for b in row["buyers"].split(";") if b)
+    p = run(["export", "co-buyers", "-o", str(tmp_path / "x.csv")], cli_env)
+    no_traceback(p)
+    assert p.returncode == 1 and "--company" in p.stderr

@@ -1,0 +1,96 @@
+"""Benchmark the largest network view: the covenant view of a 100k-factory synthetic dataset.
+
+    .venv/bin/python scripts/bench_views.py [--work /tmp/imvo-bench] [--factories 100000] [--links 300000]
+
+Generates the dataset (``ingest.synthetic.generate``) and loads it into an
+embedded store once (kept in ``--work`` for the next run), then measures, for
+each role:
+
+* **build**: the query layer plus the view graph (``viz.views.covenant_view``);
+* **render**: the HTML page (``viz.render.render_html``);
+* **settle**: headless Chromium, real time (no virtual clock), from the
+  page's script start to the first still drawing after the physics settled
+  (the page's own measurement), and the browser's wall time from process
+  start to that moment.
+
+Prints a Markdown table (paste it into docs/views.md).  A script, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from graph.embedded import EmbeddedStore  # noqa: E402
+from queries.access import PUBLIC, SECRETARIAT, Viewer, viewer_for_role  # noqa: E402
+from viz.headless import Chromium, find_chromium  # noqa: E402
+from viz.render import render_html  # noqa: E402
+from viz.views import build_view  # noqa: E402
+
+DAY = dt.date(2026, 6, 30)
+
+
+def load(work: Path, factories: int, links: int) -> EmbeddedStore:
+    """The synthetic dataset in an embedded store under ``work`` (generated and loaded once)."""
+    from ingest.canonical import ingest_dir
+    from ingest.synthetic import generate
+
+    tag = work / f"f{factories}-l{links}"
+    csv, data, done = tag / "csv", tag / "store", tag / "loaded"
+    if not done.exists():
+        t = time.perf_counter()
+        generate(csv, factories=factories, links=links)
+        print(f"generated {factories} factories, {links} links in {time.perf_counter() - t:.1f} s", flush=True)
+        t = time.perf_counter()
+        result = ingest_dir(EmbeddedStore(data), csv)
+        print(f"loaded into the embedded store in {time.perf_counter() - t:.1f} s "
+              f"({len(result.rejects)} rejects)", flush=True)
+        done.touch()
+    return EmbeddedStore(data)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--work", type=Path, default=Path("/tmp/imvo-bench"))
+    ap.add_argument("--factories", type=int, default=100_000)
+    ap.add_argument("--links", type=int, default=300_000)
+    ap.add_argument("--covenant", default="COV-GARMENT")
+    ap.add_argument("--repeat", type=int, default=3, help="browser runs per page (median reported)")
+    args = ap.parse_args(argv)
+
+    store = load(args.work, args.factories, args.links)
+    binary = find_chromium()
+    chromium = Chromium(binary) if binary else None
+    if chromium is None:
+        print("chromium not found: settle times are not measured", file=sys.stderr)
+    roles: list[Viewer] = [SECRETARIAT, viewer_for_role("company:C00001"), PUBLIC]
+    print(f"\n| view | role | nodes | edges | aggregated | build s | render s | HTML MB | settle s (page) "
+          f"| browser wall s |\n|---|---|---|---|---|---|---|---|---|---|")
+    for viewer in roles:
+        t = time.perf_counter()
+        g = build_view(store, viewer, "covenant", [args.covenant], as_of=DAY)
+        build = time.perf_counter() - t
+        t = time.perf_counter()
+        html = render_html(g)
+        render = time.perf_counter() - t
+        page = args.work / f"covenant-{str(viewer).replace(':', '-')}.html"
+        page.write_text(html, "utf-8")
+        settle = wall = float("nan")
+        if chromium is not None:
+            runs = [chromium.settle(page.as_uri()) for _ in range(args.repeat)]
+            wall = statistics.median(r[0] for r in runs)
+            settle = statistics.median(r[1] for r in runs) / 1000
+        print(f"| covenant {args.covenant} | {viewer} | {len(g.nodes)} | {len(g.edges)} | "
+              f"{'yes' if g.aggregated else 'no'} | {build:.2f} | {render:.2f} | {len(html) / 1e6:.2f} | "
+              f"{settle:.2f} | {wall:.2f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
