@@ -47,6 +47,23 @@ def _native(value: Any) -> Any:
     return value
 
 
+def _runs(items: Iterable[tuple[Any, dict[str, Any]]]) -> list[tuple[tuple[str, ...], list[tuple[Any, list]]]]:
+    """Consecutive rows whose props have the same keys, as (sorted keys, [(row, values in that order)]).
+
+    Writes go as lists (``[id, v1, v2, ...]``) instead of ``{id, props}`` maps: half
+    the Bolt message, and a statement with a literal property map
+    (:func:`graph.cypher.merge_nodes_positional`).  Keeping runs in order keeps
+    the effect of a row that repeats an id (the last one wins).
+    """
+    out: list[tuple[tuple[str, ...], list[tuple[Any, list]]]] = []
+    for item, props in items:
+        names = tuple(sorted(props))
+        if not out or out[-1][0] != names:
+            out.append((names, []))
+        out[-1][1].append((item, [props[n] for n in names]))
+    return out
+
+
 class Neo4jStore(GraphStore):
     kind = "neo4j"
     batch_size = 10_000
@@ -112,17 +129,35 @@ class Neo4jStore(GraphStore):
 
     # -- primitives --------------------------------------------------------------
     def _merge_nodes(self, label: str, rows: Sequence[NodeRow]) -> None:
-        self._write(cypher.merge_nodes(node_type(label)),
-                    rows=[{"id": r.id, "props": r.props} for r in rows])
+        nt = node_type(label)
+        self._write_runs([(cypher.merge_nodes_positional(nt, names), [[r.id, *vals] for r, vals in run])
+                          for names, run in _runs((r, r.props) for r in rows)])
 
     def _ensure_nodes(self, label: str, ids: Sequence[str]) -> None:
         self._write(cypher.ensure_nodes(node_type(label)), ids=list(ids))
 
     def _merge_rels(self, type_: str, source: str, target: str,
                     rows: Sequence[tuple[RelRow, str]]) -> None:
-        self._write(cypher.merge_rels(rel_type(type_), source, target),
-                    rows=[{"start": r.start, "end": r.end, "key": k, "props": r.props}
-                          for r, k in rows])
+        rt = rel_type(type_)
+        self._write_runs([(cypher.merge_rels_positional(rt, source, target, names),
+                           [[r.start, r.end, k, *vals] for (r, k), vals in run])
+                          for names, run in _runs((rk, rk[0].props) for rk in rows)])
+
+    def _write_runs(self, runs: list[tuple[str, list[list[Any]]]]) -> None:
+        """One batch, as one transaction: usually a single statement (every row has the same keys)."""
+        if len(runs) == 1:
+            self._write(runs[0][0], rows=runs[0][1])
+            return
+        self._ensure_schema()
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            for query, rows in runs:
+                tx.run(query, rows=rows).consume()
+        try:
+            with self.driver.session(database=self.database) as session:
+                session.execute_write(work)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(self._unreachable(exc)) from exc
 
     def _existing(self, label: str, ids: Sequence[str]) -> Iterable[str]:
         node_type(label)

@@ -27,6 +27,14 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 neo4j_app = typer.Typer(no_args_is_help=True, help="Run a local Neo4j (Java, no Docker needed).")
 app.add_typer(neo4j_app, name="neo4j")
 
+
+def _register_subcommands() -> None:
+    from viz.cli import view_command
+    app.command("view", help="Write a network view (the page the API serves) to an HTML file.")(view_command)
+
+
+_register_subcommands()
+
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 

@@ -17,8 +17,12 @@ How a pair is scored (0..100), see :func:`score`:
   words; house numbers and postcodes that contradict each other cost 12 points
   (partly) or 30 points (nothing in common); a number missing on one side
   costs nothing (missing postcodes).
-* without an address on one side the score is the name score minus 8: a name
-  alone rarely proves a match, so it lands in the review band at best.
+* without an address on one side the score is the name score minus 13: a name
+  alone never merges automatically (at best 87, the review band).
+
+Then :func:`classify`: the best candidate merges automatically when it scores
+``UPPER`` or more and no other candidate comes within ``MARGIN`` of it (two
+look-alike factories: a person decides); ``LOWER`` or more goes to review.
 
 Blocking: candidates come only from the same country, and within it from the
 rarest few *keys* of the incoming record (its name words, their 4-letter
@@ -29,50 +33,62 @@ against 1M existing cost 100k small lookups, never 10^11 comparisons.
 from __future__ import annotations
 
 import gc
+import re
 from collections import defaultdict
 from operator import itemgetter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
 from .normalise import address_tokens, name_tokens, stable_hash
 
-__all__ = ["UPPER", "LOWER", "Prepared", "prepare", "score", "FactoryIndex", "site_key"]
+__all__ = ["UPPER", "LOWER", "MARGIN", "Prepared", "prepare", "score", "classify", "FactoryIndex",
+           "site_key"]
 
 #: at or above: the same factory, merged automatically (see docs/real-world-formats.md)
 UPPER = 88.0
 #: at or above (and below UPPER): a possible match, queued for review
 LOWER = 75.0
+#: a candidate this good ends the search early (see FactoryIndex.best)
+SURE = 97.0
+#: two candidates closer than this are ambiguous: neither is merged automatically
+MARGIN = 2.0
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A factory reduced to what matching needs."""
+class Prepared(NamedTuple):
+    """A factory reduced to what matching needs (a tuple: a million of them build fast)."""
 
     id: str
     country: str
     os_id: str | None
     name: str                  # normalised name words, in order
     sorted_name: str           # the same words sorted
-    compact: str               # the words run together
     addr: str                  # normalised address words, sorted
     name_nums: frozenset[str]
     addr_nums: frozenset[str]
     label: str = ""            # the original name (for people reading a review queue)
 
+    @property
+    def compact(self) -> str:
+        """The name words run together."""
+        return self.name.replace(" ", "")
+
 
 _NO_NUMBERS: frozenset[str] = frozenset()
 
 
-def _numbers(tokens: list[str]) -> frozenset[str]:
+_DIGITS = re.compile(r"\b\d+\b")
+_DIGIT_PAIRS = re.compile(r"(?=\b(\d+) (\d+)\b)")
+
+
+def _numbers(text: str) -> frozenset[str]:
     """Digit words, plus each pair of adjacent digit words joined (``08-400`` ~ ``08400``)."""
-    nums = [t for t in tokens if t.isdigit()]
+    nums = _DIGITS.findall(text)
     if not nums:
         return _NO_NUMBERS
     if len(nums) > 1:
-        nums += [(a + b).lstrip("0") or "0" for a, b in zip(tokens, tokens[1:])
-                 if a.isdigit() and b.isdigit()]
+        nums += [(a + b).lstrip("0") or "0" for a, b in _DIGIT_PAIRS.findall(text)]
     return frozenset(nums)
 
 
@@ -81,8 +97,9 @@ def prepare(id_: str, country: str, name: str, address: str | None = None,
     """Normalise one factory for matching."""
     words = name_tokens(name)
     addr = address_tokens(address, country)
-    return Prepared(id_, country, os_id or None, " ".join(words), " ".join(sorted(words)),
-                    "".join(words), " ".join(sorted(addr)), _numbers(words), _numbers(addr), name)
+    text = " ".join(words)
+    return Prepared(id_, country, os_id or None, text, " ".join(sorted(words)),
+                    " ".join(sorted(addr)), _numbers(text), _numbers(" ".join(addr)), name)
 
 
 def site_key(p: Prepared) -> str:
@@ -96,9 +113,9 @@ def _without_places(a: Prepared, b: Prepared) -> tuple[list[str], list[str]]:
     wa, wb = a.name.split(), b.name.split()
     if set(wa) == set(wb):
         return wa, wb
-    aa, ba = f" {a.addr} ", f" {b.addr} "
-    return ([w for w in wa if w in b.compact or f" {w} " not in ba] or wa,
-            [w for w in wb if w in a.compact or f" {w} " not in aa] or wb)
+    aa, ba, ca, cb = f" {a.addr} ", f" {b.addr} ", a.compact, b.compact
+    return ([w for w in wa if w in cb or f" {w} " not in ba] or wa,
+            [w for w in wb if w in ca or f" {w} " not in aa] or wb)
 
 
 def name_score(a: Prepared, b: Prepared) -> float:
@@ -118,7 +135,7 @@ def address_score(a: Prepared, b: Prepared) -> float | None:
     """Similarity of the two addresses, 0..100 (None when one is missing)."""
     if not a.addr or not b.addr:
         return None
-    s = 0.5 * fuzz.token_set_ratio(a.addr, b.addr) + 0.5 * fuzz.token_sort_ratio(a.addr, b.addr)
+    s = 0.5 * fuzz.token_set_ratio(a.addr, b.addr) + 0.5 * fuzz.ratio(a.addr, b.addr)   # both sorted
     na, nb = a.addr_nums, b.addr_nums
     if na and nb and not (na <= nb or nb <= na):
         s -= 12 if na & nb else 30
@@ -138,14 +155,14 @@ def score(a: Prepared, b: Prepared) -> float:
         return 0.0        # Open Supply Hub says they are different facilities
     ns = name_score(a, b)
     ads = address_score(a, b)
-    s = ns - 8 if ads is None else 0.6 * ns + 0.4 * ads
+    s = ns - 13 if ads is None else 0.6 * ns + 0.4 * ads
     return round(max(s, 0.0), 2)
 
 
 def _keys(p: Prepared) -> set[str]:
     """Blocking keys: name words, their 4-letter prefixes and suffixes, the run-together name,
     and address words of four letters or more."""
-    keys = {"=" + p.compact[:8]}
+    keys = {"=" + p.name.replace(" ", "")[:8]}
     for t in p.name.split():
         if not t.isdigit():
             keys.add(t)
@@ -240,23 +257,41 @@ class FactoryIndex:
         return [block.records[i] for i in ids] if block else []
 
     def best(self, p: Prepared, minimum: float = LOWER) -> list[tuple[Prepared, float]]:
-        """Candidates scoring at least ``minimum``, best first (ties: by id)."""
+        """Candidates scoring at least ``minimum``, best first (ties: by id).
+
+        The shortlist by name is scored first; when one of them scores ``SURE``
+        or more, the shortlist by address is not looked at.
+        """
         block, ids = self._candidates(p)
         if block is None or not ids:
             return []
-        n = self.shortlist
-        picked: set[int] = set()
         pick = itemgetter(*ids) if len(ids) > 1 else (lambda seq: [seq[ids[0]]])
-        for query, strings, limit, cutoff in ((p.sorted_name, block.names, n, 40),
-                                              (p.addr, block.addrs, n // 2, 50)):
-            if query:
-                found = process.extract(query, pick(strings), scorer=fuzz.ratio,
-                                        limit=limit, score_cutoff=cutoff)
-                picked.update(ids[k] for _, _, k in found)
-        out = []
-        for i in picked:
-            c = block.records[i]
-            if c.id != p.id and (s := score(p, c)) >= minimum:
-                out.append((c, s))
+        scored: dict[int, float] = {}
+        for query, strings, limit, cutoff in ((p.sorted_name, block.names, self.shortlist, 40),
+                                              (p.addr, block.addrs, self.shortlist // 2, 50)):
+            if not query or (scored and max(scored.values()) >= SURE):
+                continue
+            for _, _, k in process.extract(query, pick(strings), scorer=fuzz.ratio, limit=limit,
+                                           score_cutoff=cutoff):
+                i = ids[k]
+                if i not in scored:
+                    c = block.records[i]
+                    scored[i] = score(p, c) if c.id != p.id else -1.0
+        out = [(block.records[i], s) for i, s in scored.items() if s >= minimum]
         out.sort(key=lambda cs: (-cs[1], cs[0].id))
         return out
+
+
+def classify(found: list[tuple[Prepared, float]]) -> tuple[str, Prepared | None, float]:
+    """``("merge" | "review" | "new", candidate, score)`` for the output of :meth:`FactoryIndex.best`.
+
+    >>> a, b = prepare("a", "BD", "Sunrise Knit Ltd", "Dhaka"), prepare("b", "BD", "Sunrise Knit Ltd", "Gazipur")
+    >>> classify([(a, 95.0)])[0], classify([(a, 95.0), (b, 94.0)])[0], classify([(a, 80.0)])[0], classify([])
+    ('merge', 'review', 'review', ('new', None, 0.0))
+    """
+    if not found:
+        return "new", None, 0.0
+    top, s = found[0]
+    if s >= UPPER and (len(found) == 1 or found[1][1] < s - MARGIN):
+        return "merge", top, s
+    return ("review", top, s) if s >= LOWER else ("new", None, 0.0)

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 
 import pycountry
 from anyascii import anyascii
@@ -47,7 +48,7 @@ def _words(text: str) -> list[str]:
 def _joined_words(text: str) -> list[str]:
     """Words with runs of single letters joined: ``P.T.`` -> ``pt``, ``S.A. de C.V.`` -> ``sa de cv``."""
     words = _words(text)
-    if not any(len(w) == 1 for w in words):
+    if min(map(len, words), default=2) > 1:
         return words
     out: list[str] = []
     run = ""
@@ -164,7 +165,21 @@ def _phrase(m: re.Match[str]) -> str:
     return f" {_PINYIN_TRADES.get(m.group(0), '')} "
 
 
-@functools.lru_cache(maxsize=100_000)
+class _Memo(dict[str, str]):
+    """word -> normalised word, filled on demand (a plain dict: lookups stay in C; emptied
+    when it passes a million words)."""
+
+    def __init__(self, fn: Callable[[str], str]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key: str) -> str:
+        if len(self) > 1_000_000:
+            self.clear()
+        value = self[key] = self.fn(key)
+        return value
+
+
 def _name_word(t: str) -> str:
     """One folded name word as name keys spell it ('' to drop it)."""
     t = _NAME_ABBR.get(t, t)
@@ -177,8 +192,12 @@ def _name_word(t: str) -> str:
     return t.replace("kh", "x")
 
 
+_NAME_WORDS = _Memo(_name_word)
+
+
 def _name_tokens(name: str) -> list[str]:
-    out = [w for t in _joined_words(name) if (w := _name_word(t))]
+    memo = _NAME_WORDS
+    out = [w for t in _joined_words(name) if (w := memo[t])]
     if not _PHRASE_START.isdisjoint(out):
         # legal forms and trade words spelled out syllable by syllable (Hanzi, Vietnamese)
         return _PHRASE_RE.sub(_phrase, " ".join(out)).split()
@@ -214,7 +233,6 @@ def country_names(code: str) -> frozenset[str]:
     return frozenset(words | {_stem(w) for w in words})
 
 
-@functools.lru_cache(maxsize=100_000)
 def _address_word(t: str) -> str:
     """One folded address word as address keys spell it ('' to drop it)."""
     if t in _ADDR_ABBR:
@@ -224,13 +242,17 @@ def _address_word(t: str) -> str:
     return _stem(t)
 
 
+_ADDRESS_WORDS = _Memo(_address_word)
+
+
 def address_tokens(address: str | None, country: str = "") -> list[str]:
     """The words of an address: folded, street words spelled one way, ``No.`` and the
     country's own name dropped, numbers without leading zeros."""
     if not address:
         return []
     drop = country_names(country) if country else frozenset()
-    return [w for t in _joined_words(address) if (w := _address_word(t)) and w not in drop]
+    memo = _ADDRESS_WORDS
+    return [w for t in _joined_words(address) if (w := memo[t]) and w not in drop]
 
 
 def stable_hash(*parts: str, length: int = 10) -> str:

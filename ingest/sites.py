@@ -12,10 +12,11 @@ records; :func:`load_sites` then
      normalised name and address>``) already in the store -> that factory;
    * else the best fuzzy candidate in the same country: a remembered decision
      applies first (accepted -> that factory; rejected -> the next candidate);
-     a score >= ``UPPER`` merges automatically; between ``LOWER`` and ``UPPER``
-     the pair goes to the review queue and the row **waits** there (nothing of
-     it is loaded until someone decides: ``imvo matches accept|reject``);
-     below ``LOWER`` (or no candidate) -> a new factory with its own id;
+     a score >= ``UPPER`` with no look-alike within ``MARGIN`` merges
+     automatically; otherwise a score >= ``LOWER`` sends the pair to the review
+     queue and the row **waits** there (nothing of it is loaded until someone
+     decides: ``imvo matches accept|reject``); below ``LOWER`` (or no
+     candidate) -> a new factory with its own id;
 
 3. builds a canonical :class:`ingest.canonical.Batch` (factories, suppliers,
    sourcing, unions) and loads it with :func:`ingest.canonical.load_batch`.
@@ -39,7 +40,7 @@ from graph.store import GraphStore, GraphView, ReadQuery, RelRow
 from imvo.errors import InvalidInput
 
 from .canonical import Batch, LoadResult, Progress, Reject, Row, load_batch
-from .matching import LOWER, UPPER, FactoryIndex, Prepared, prepare, site_key
+from .matching import LOWER, FactoryIndex, Prepared, classify, prepare, site_key
 from .normalise import name_tokens, stable_hash
 from .review import ReviewQueue
 
@@ -165,7 +166,7 @@ def load_sites(store: GraphStore, sites: Sequence[Site], ctx: Context, rejects: 
                 if isinstance(res, _Resolved):
                     resolved.append((site, res))
                     if not res.existing:   # later rows of this input can match it
-                        index.add(dataclasses.replace(p, id=res.factory_id))
+                        index.add(p._replace(id=res.factory_id))
                     continue
                 cand, score = res
                 queue.hold(site_key=site_key(p), candidate_id=cand.id, score=score, country=site.country,
@@ -192,16 +193,16 @@ def _resolve(site: Site, p: Prepared, index: FactoryIndex, known: dict[str, dict
     if index.get(mine) is not None:
         return _Resolved(mine, mine in known, mine in known)
     key = site_key(p)
-    for cand, score in index.best(p, LOWER):
-        if site.os_id and cand.os_id and cand.os_id != site.os_id:
-            continue
-        decided = decisions.get((key, cand.id))
-        if decided == "rejected":
-            continue
-        if decided == "accepted" or score >= UPPER:
+    found = [(c, s) for c, s in index.best(p, LOWER)
+             if not (site.os_id and c.os_id and c.os_id != site.os_id)]
+    for cand, _ in found:                       # a person has said so before
+        if decisions.get((key, cand.id)) == "accepted":
             return _Resolved(cand.id, cand.id in known, False)
-        if cand.id in known:            # only factories already in the store go to review
-            return cand, score
+    verdict, cand, score = classify([cs for cs in found if decisions.get((key, cs[0].id)) != "rejected"])
+    if verdict == "merge" and cand is not None:
+        return _Resolved(cand.id, cand.id in known, False)
+    if verdict == "review" and cand is not None and cand.id in known:
+        return cand, score                      # only factories already in the store go to review
     return _Resolved(mine, False, False)
 
 

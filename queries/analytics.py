@@ -100,7 +100,7 @@ def paths(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *, 
     A breadth-first search from both ends, one batched neighbour query per
     label and relationship type per level; time-bound relationships count
     only when active on ``as_of`` (default today).  Country and Risk nodes are
-    not traversed (every factory of a country would connect through them).
+    hubs and are only ends of a path, never stops on it.
     """
     as_of = as_of or dt.date.today()
     start, goal = find_node(store, source_id), find_node(store, target_id)
@@ -115,8 +115,7 @@ def paths(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *, 
     for _ in range(max_hops):
         by_label: dict[str, list[str]] = defaultdict(list)
         for (label, id_), _n in frontier.items():
-            if label not in ("Country", "Risk"):
-                by_label[label].append(id_)
+            by_label[label].append(id_)
         nxt: dict[tuple[str, str], Node] = {}
         for label, ids in by_label.items():
             for type_, direction, _ in _ADJ[label]:
@@ -126,6 +125,8 @@ def paths(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *, 
                         if ("since" in e.props or "until" in e.props) and not is_active(e.props, as_of):
                             continue
                         other = key(e.node)
+                        if e.node.label in ("Country", "Risk") and other not in (key(start), key(goal)):
+                            continue    # hubs: every factory of a country would connect through them
                         g.add_node(other, node=e.node)
                         g.add_edge((label, anchor), other, type=type_)
                         if other not in seen:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.matching import LOWER, UPPER, FactoryIndex, Prepared, prepare  # noqa: E402
+from ingest.matching import LOWER, UPPER, FactoryIndex, Prepared, classify, prepare  # noqa: E402
 
 COUNTRIES = (("CN", 30), ("IN", 15), ("BD", 10), ("VN", 8), ("TR", 8), ("ID", 6), ("PK", 5), ("KH", 4),
              ("LK", 3), ("MM", 3), ("PT", 2), ("IT", 2), ("RO", 1), ("MA", 1), ("ET", 1), ("EG", 1))
@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--existing", type=int, default=1_000_000)
     ap.add_argument("--incoming", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--cap", type=int, default=None, help="records looked at per query (default: the index's)")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     t_gen = time.perf_counter() - t0
 
     t1, c1 = time.perf_counter(), time.process_time()
-    index = FactoryIndex()
+    index = FactoryIndex() if args.cap is None else FactoryIndex(cap=args.cap)
     index.extend(prepare(id_, country, name, addr) for id_, country, name, addr in existing)
     t_index, c_index = time.perf_counter() - t1, time.process_time() - c1
 
@@ -115,11 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     hits = 0
     for n, (id_, country, name, addr) in enumerate(incoming):
         p: Prepared = prepare(id_, country, name, addr)
-        best = index.best(p)
-        if best and best[0][1] >= UPPER:
+        verdict, _, _ = classify(index.best(p))
+        if verdict == "merge":
             auto += 1
             hits += n % 2 == 0
-        elif best:
+        elif verdict == "review":
             review += 1
         else:
             new += 1

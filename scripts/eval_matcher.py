@@ -34,7 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest.matching import LOWER, UPPER, FactoryIndex, Prepared, prepare, score  # noqa: E402
+from ingest.matching import (LOWER, MARGIN, UPPER, FactoryIndex, Prepared, classify,  # noqa: E402
+                             prepare, score)
 
 # ---------------------------------------------------------------------------
 # realistic material per country
@@ -422,19 +423,27 @@ def main(argv: list[str] | None = None) -> int:
         sel = [s for p, s in zip(pairs, scores) if p.kind == k]
         print(f"  {k:24} {len(sel):5} pairs: >= UPPER {sum(s >= UPPER for s in sel):4}   "
               f">= LOWER {sum(s >= LOWER for s in sel):4}")
-    # through the index: is the true partner the best candidate?
+    # through the index: is the true partner found, and is anything wrong merged?
     index = FactoryIndex()
     index.extend(corpus)
-    found_auto = found_any = 0
     positives = [p for p in pairs if p.same]
+    merged_right = merged_wrong = reviewed = 0
     for p in positives:
-        best = index.best(p.b)
-        if best and best[0][0].id == p.a.id:
-            found_any += 1
-            found_auto += best[0][1] >= UPPER
-    print(f"\nthrough the blocked index ({len(corpus)} factories): true partner ranked first "
-          f"and auto-merged {found_auto / len(positives):.3f}, ranked first at >= LOWER "
-          f"{found_any / len(positives):.3f}")
+        verdict, cand, _ = classify(index.best(p.b))
+        if verdict == "merge" and cand is not None:
+            merged_right += cand.id == p.a.id
+            merged_wrong += cand.id != p.a.id
+        elif verdict == "review":
+            reviewed += 1
+    n = len(positives)
+    print(f"\nthrough the blocked index ({len(corpus)} factories, {n} incoming variants; look-alike "
+          f"candidates within {MARGIN} points go to review):")
+    print(f"  merged into the right factory   {merged_right / n:.3f}")
+    print(f"  merged into a wrong factory     {merged_wrong / n:.3f}")
+    print(f"  sent to review                  {reviewed / n:.3f}")
+    print(f"  auto-merge precision {merged_right / max(merged_right + merged_wrong, 1):.3f}, "
+          f"recall {merged_right / n:.3f}")
+
     if args.show:
         fn = [(s, p) for p, s in zip(pairs, scores) if p.same and s < UPPER]
         fp_ = [(s, p) for p, s in zip(pairs, scores) if not p.same and s >= UPPER]

@@ -21,6 +21,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from test_views import external_urls
 
 from graph.store import GraphStore
 from queries.access import PUBLIC, Viewer, viewer_for_role
@@ -28,8 +29,6 @@ from queries.analytics import country_overview, paths
 from queries.core import co_buyers, factory_leverage, shared_factories
 from viz.headless import Chromium, PageState, find_chromium, pixel_variety, serve_in_thread, with_token
 from viz.views import build_view
-
-from test_views import external_urls
 
 pytestmark = pytest.mark.browser
 
@@ -95,7 +94,7 @@ def test_view_in_chromium(chromium: Chromium, sample_store: GraphStore, kind: st
     from api.app import create_app
     from imvo.settings import Settings
 
-    settings = Settings(api_tokens=",".join(f"{t}={r}" for t, r in TOKENS.items()))
+    settings = Settings(api_tokens=",".join(f"{t}={r}" for t, r in TOKENS.items()))  # type: ignore[call-arg]
     with warnings.catch_warnings():    # the GraphQL schema's own deprecations are tested elsewhere
         warnings.simplefilter("ignore", DeprecationWarning)
         app = create_app(settings, store=sample_store)
@@ -108,7 +107,7 @@ def test_view_in_chromium(chromium: Chromium, sample_store: GraphStore, kind: st
         pages = []
         for (token, _), url in zip(ROLES, urls):
             req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
-            with urllib.request.urlopen(req, timeout=30) as r:      # noqa: S310 - a local URL
+            with urllib.request.urlopen(req, timeout=30) as r:
                 pages.append(r.read().decode("utf-8"))
 
     for (_, viewer), url, state, shot, html in zip(ROLES, urls, states, shots, pages):

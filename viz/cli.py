@@ -5,7 +5,7 @@ Registered in :mod:`imvo.cli` with ``app.command("view")(view_command)``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -24,7 +24,7 @@ def view_command(
                                                   "as 'A B' or 'A,B'", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write")],
     role: Annotated[str, typer.Option("--as", help="whose view: public, secretariat or company:<id>")] = "public",
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="the date to look at, YYYY-MM-DD "
+    as_of: Annotated[str | None, typer.Option("--as-of", help="the date to look at, YYYY-MM-DD "
                                                                  "(default today)")] = None,
 ) -> None:
     """Write a network view as a self-contained HTML page (the same page the API serves).

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -27,16 +28,26 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["find_chromium", "Chromium", "PageState", "NetRequest", "net_log_requests", "serve_in_thread", "with_token", "free_port", "png_pixels",
-           "pixel_variety"]
+__all__ = [
+    "Chromium",
+    "NetRequest",
+    "PageState",
+    "find_chromium",
+    "free_port",
+    "net_log_requests",
+    "pixel_variety",
+    "png_pixels",
+    "serve_in_thread",
+    "with_token",
+]
 
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-default-apps", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
          "--disable-domain-reliability", "--disable-client-side-phishing-detection", "--no-pings",
          "--disable-breakpad", "--password-store=basic", "--no-default-browser-check",
-         "--disable-features=AutofillServerCommunication,NetworkTimeServiceQuerying,OptimizationHints,"
-         "MediaRouter,Translate,SigninInterceptBubble",
+         ("--disable-features=AutofillServerCommunication,NetworkTimeServiceQuerying,OptimizationHints,"
+          "MediaRouter,Translate,SigninInterceptBubble"),
          "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
 
 
@@ -91,7 +102,7 @@ class Chromium:
         self.binary, self.width, self.height, self.budget_ms = binary, width, height, budget_ms
 
     def _run(self, url: str, extra: list[str], timeout: float) -> tuple[subprocess.CompletedProcess[str], float]:
-        with tempfile.TemporaryDirectory(prefix="imvo-chromium-") as profile:
+        with tempfile.TemporaryDirectory(prefix="imvo-chromium-", ignore_cleanup_errors=True) as profile:
             cmd = [self.binary, *FLAGS, f"--user-data-dir={profile}",
                    f"--window-size={self.width},{self.height}", *extra, url]
             t0 = time.perf_counter()
@@ -128,12 +139,13 @@ class Chromium:
         Returns (seconds from starting the browser, the page's own milliseconds
         from its script start to the first still drawing).
         """
-        with tempfile.TemporaryDirectory(prefix="imvo-chromium-") as profile:
+        with tempfile.TemporaryDirectory(prefix="imvo-chromium-", ignore_cleanup_errors=True) as profile:
             cmd = [self.binary, *FLAGS, f"--user-data-dir={profile}", f"--window-size={self.width},{self.height}",
                    "--enable-logging=stderr", "--v=0", url]
             t0 = time.perf_counter()
-            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            timer = threading.Timer(timeout, proc.kill)
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                    start_new_session=True)       # its own group: stop all its children
+            timer = threading.Timer(timeout, _signal_group, (proc.pid, signal.SIGKILL))
             timer.start()
             try:
                 assert proc.stderr is not None
@@ -144,11 +156,18 @@ class Chromium:
                 raise RuntimeError(f"{url} never reported that it settled")
             finally:
                 timer.cancel()
-                proc.terminate()
+                _signal_group(proc.pid, signal.SIGTERM)
                 try:
                     proc.wait(timeout=10)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    _signal_group(proc.pid, signal.SIGKILL)
+                    proc.wait()
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    """Signal the process group Chromium was started in (the browser and its helpers)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)
 
 
 _SETTLED = re.compile(r"imvo-view settled: \d+ nodes, \d+ edges, (\d+) ms")

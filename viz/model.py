@@ -11,8 +11,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["NodeStyle", "EdgeStyle", "NODE_STYLES", "EDGE_STYLES", "ViewNode", "ViewEdge", "ViewGraph",
-           "node_key", "MAX_NODES"]
+__all__ = [
+    "EDGE_STYLES",
+    "MAX_NODES",
+    "NODE_STYLES",
+    "EdgeStyle",
+    "NodeStyle",
+    "ViewEdge",
+    "ViewGraph",
+    "ViewNode",
+    "node_key",
+]
 
 MAX_NODES = 500          # above this a view switches to its aggregated form
 
@@ -53,6 +62,9 @@ NODE_STYLES: dict[str, NodeStyle] = {
     "Grievance": NodeStyle("diamond", "#8c1c13", "Open grievance"),
     "FactoryGroup": NodeStyle("square", "#f9c48f", "Factories (grouped, with count)"),
     "CompanyGroup": NodeStyle("dot", "#b9d3e8", "Companies (grouped, with count)"),
+    "UnionGroup": NodeStyle("diamond", "#a8dca8", "Unions (grouped, with count)"),
+    "NGOGroup": NodeStyle("triangleDown", "#f4a9cf", "NGOs (grouped, with count)"),
+    "OrganisationGroup": NodeStyle("dot", "#9fdbe4", "Organisations (grouped, with count)"),
 }
 
 EDGE_STYLES: dict[str, EdgeStyle] = {
@@ -94,6 +106,7 @@ class ViewNode:
     label: str
     value: float = 1.0
     facts: tuple[tuple[str, str], ...] = ()
+    level: int | None = None         # a column in a left-to-right layout (the path view)
 
     @property
     def label_type(self) -> str:

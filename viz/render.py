@@ -14,13 +14,13 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import pyvis
+import pyvis  # type: ignore[import-untyped]
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pyvis.network import Network
+from pyvis.network import Network  # type: ignore[import-untyped]
 
 from .model import EDGE_STYLES, NODE_STYLES, NodeStyle, ViewGraph
 
-__all__ = ["render_html", "network_data", "error_page", "VIS_JS"]
+__all__ = ["VIS_JS", "error_page", "network_data", "render_html"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 VIS_JS = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
@@ -52,24 +52,32 @@ def _asset(path: Path) -> str:
 
 def _options(g: ViewGraph) -> dict[str, Any]:
     n = len(g.nodes)
+    ranked = any(x.level is not None for x in g.nodes)
+    layout: dict[str, Any] = {"improvedLayout": n <= 100, "randomSeed": 7}
+    solver: dict[str, Any] = {"solver": "forceAtlas2Based",
+                              "forceAtlas2Based": {"gravitationalConstant": -80, "centralGravity": 0.012,
+                                                   "springLength": 90, "springConstant": 0.06, "damping": 0.5,
+                                                   "avoidOverlap": 0.6}}
+    if ranked:       # a path reads left to right: one column per step
+        layout["hierarchical"] = {"enabled": True, "direction": "LR", "levelSeparation": 260,
+                                  "nodeSpacing": 110, "sortMethod": "hubsize"}
+        solver = {"solver": "hierarchicalRepulsion", "hierarchicalRepulsion": {"nodeDistance": 130}}
     return {
         "autoResize": True,
         "nodes": {"font": {"size": 14, "face": "system-ui, sans-serif", "strokeWidth": 3,
                            "strokeColor": "#ffffff"},
                   # labels grow with the node and are left out when they would be drawn tiny
-                  "scaling": {"min": 10, "max": 26 if g.kind == "path" else 42, "label": {"enabled": True, "min": 12, "max": 20 if g.kind == "path" else 24,
-                                                               "drawThreshold": 7, "maxVisible": 28}},
+                  "scaling": {"min": 10, "max": 24 if ranked else 42,
+                              "label": {"enabled": True, "min": 12, "max": 18 if ranked else 24,
+                                        "drawThreshold": 7, "maxVisible": 28}},
                   "borderWidth": 1.5},
         "edges": {"smooth": False, "selectionWidth": 2, "hoverWidth": 1,
                   "font": {"size": 12, "align": "middle", "strokeWidth": 3, "strokeColor": "#ffffff"},
                   "arrows": {"to": {"scaleFactor": 0.6}}},
         "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": n > 200,
                         "navigationButtons": False, "keyboard": False},
-        "layout": {"improvedLayout": n <= 100, "randomSeed": 7},
-        "physics": {"enabled": True, "solver": "forceAtlas2Based",
-                    "forceAtlas2Based": {"gravitationalConstant": -80, "centralGravity": 0.012,
-                                         "springLength": 90, "springConstant": 0.06, "damping": 0.5,
-                                         "avoidOverlap": 0.6},
+        "layout": layout,
+        "physics": {"enabled": True, **solver,
                     "minVelocity": 1.0, "maxVelocity": 60,
                     "stabilization": {"enabled": True, "iterations": 400 if n <= 150 else 250,
                                       "updateInterval": 50, "fit": True}},
@@ -92,7 +100,8 @@ def network_data(g: ViewGraph) -> dict[str, Any]:
                             "hover": {"background": style.color, "border": "#000000"}},
                      borderWidth=3 if n.key == g.focus else 1.5,
                      shapeProperties={"borderDashes": [4, 3] if group else False},
-                     title="\n".join([n.label, *(f"{k}: {v}" for k, v in n.facts)]), kind=n.kind)
+                     title="\n".join([n.label, *(f"{k}: {v}" for k, v in n.facts)]), kind=n.kind,
+                     **({"level": n.level} if n.level is not None else {}))
     for e in g.edges:
         es = EDGE_STYLES[e.type]
         net.add_edge(e.source, e.target, color={"color": es.color, "highlight": "#000000", "hover": "#000000",

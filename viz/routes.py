@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
@@ -25,11 +25,11 @@ from queries.access import Viewer
 from .render import error_page, render_html
 from .views import build_view
 
-__all__ = ["router", "parse_as_of"]
+__all__ = ["parse_as_of", "router"]
 
 router = APIRouter(prefix="/views", tags=["views"], default_response_class=HTMLResponse)
 AsOf = Annotated[str | None, Query(alias="asOf", description="the date to look at, YYYY-MM-DD (default today)")]
-_PAGE = {200: {"content": {"text/html": {}}, "description": "the view as a self-contained HTML page"},
+_PAGE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}, "description": "the view as a self-contained HTML page"},
          400: {"description": "bad asOf or arguments (HTML)"}, 404: {"description": "unknown id (HTML)"}}
 
 
@@ -61,22 +61,22 @@ async def _view(store: GraphStore, viewer: Viewer, kind: str, ids: Sequence[str]
 
 
 @router.get("/factory/{factory_id}", responses=_PAGE, summary="A factory's leverage")
-async def factory(factory_id: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:  # noqa: N803
+async def factory(factory_id: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:
     return await _view(store, viewer, "factory", [factory_id], asOf)
 
 
 @router.get("/company/{company_id}", responses=_PAGE, summary="A company's co-buyer network")
-async def company(company_id: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:  # noqa: N803
+async def company(company_id: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:
     return await _view(store, viewer, "company", [company_id], asOf)
 
 
 @router.get("/covenant/{covenant_id}", responses=_PAGE, summary="A covenant's shared-factory network")
-async def covenant(covenant_id: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:  # noqa: N803
+async def covenant(covenant_id: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:
     return await _view(store, viewer, "covenant", [covenant_id], asOf)
 
 
 @router.get("/country/{code}", responses=_PAGE, summary="A country: risks, unions, NGOs, shared factories")
-async def country(code: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:  # noqa: N803
+async def country(code: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None) -> HTMLResponse:
     return await _view(store, viewer, "country", [code], asOf)
 
 
@@ -84,5 +84,5 @@ async def country(code: str, store: StoreDep, viewer: ViewerDep, asOf: AsOf = No
 async def path(store: StoreDep, viewer: ViewerDep,
                source: Annotated[str, Query(alias="from", description="an id")] = "",
                target: Annotated[str, Query(alias="to", description="an id")] = "",
-               asOf: AsOf = None) -> HTMLResponse:  # noqa: N803
+               asOf: AsOf = None) -> HTMLResponse:
     return await _view(store, viewer, "path", [source, target], asOf)

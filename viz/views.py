@@ -17,6 +17,7 @@ import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from graph.model import rel_type
@@ -29,11 +30,21 @@ from queries.navigate import Edge, neighbours, nodes_by_id
 
 from .model import MAX_NODES, ViewEdge, ViewGraph, ViewNode, node_key
 
-__all__ = ["factory_view", "company_view", "covenant_view", "country_view", "path_view", "build_view",
-           "VIEW_KINDS", "TOP_MEMBERS"]
+__all__ = [
+    "TOP_COUNTRIES",
+    "TOP_MEMBERS",
+    "VIEW_KINDS",
+    "build_view",
+    "company_view",
+    "country_view",
+    "covenant_view",
+    "factory_view",
+    "path_view",
+]
 
 VIEW_KINDS = ("factory", "company", "covenant", "country", "path")
-TOP_MEMBERS = 40          # companies kept by name in an aggregated view; the rest are grouped
+TOP_MEMBERS = 25          # companies kept by name in an aggregated view; the rest are grouped
+TOP_COUNTRIES = 3         # edges drawn per named company in an aggregated view (all counts in its tooltip)
 Facts = tuple[tuple[str, str], ...]
 
 
@@ -200,7 +211,7 @@ def company_view(store: GraphStore, viewer: Viewer, company_id: str, *,
     if 1 + len(found) + len(factories) > MAX_NODES:
         g.aggregated = True
         g.notes.append(f"Aggregated: {len(factories)} shared factories are summarised as edge labels.")
-        kept, rest = found[:MAX_NODES - 2], found[MAX_NODES - 2:]
+        kept, rest = found[:2 * TOP_MEMBERS], found[2 * TOP_MEMBERS:]
         for cb in kept:
             ck = g.add_node(_node(cb.company, value=1 + cb.shared_count,
                                   extra=(("shared factories", str(cb.shared_count)),))).key
@@ -298,8 +309,9 @@ def _aggregate_covenant(g: ViewGraph, ck: str, by_party: dict[tuple[str, str], l
                         shared: Sequence[Any], member_count: Counter[str]) -> None:
     """Factories grouped by country; the busiest companies by name, the rest grouped per label."""
     g.aggregated = True
-    g.notes.append(f"Aggregated: {len(shared)} shared factories grouped by country; the "
-                   f"{TOP_MEMBERS} signatories with most visible shared factories shown by name.")
+    g.notes.append(f"Aggregated: {len(shared)} shared factories grouped by country. The {TOP_MEMBERS} "
+                   f"signatories with most visible shared factories are named, each linked to its "
+                   f"{TOP_COUNTRIES} main countries (all counts in its tooltip); the others are grouped.")
     per_country: dict[str, list[Any]] = defaultdict(list)
     for s in shared:
         per_country[str(s.factory.props.get("country") or "?")].append(s)
@@ -316,25 +328,36 @@ def _aggregate_covenant(g: ViewGraph, ck: str, by_party: dict[tuple[str, str], l
             groups[k[0]].append(k)
     grouped = {k: f"{label}Group:rest" for label, ks in groups.items() for k in ks}
     for label, ks in groups.items():
-        kind = "CompanyGroup" if label == "Company" else label
-        g.add_node(ViewNode(f"{label}Group:rest", kind, f"{len(ks)} more {label.lower()} parties",
-                            1 + math.log10(len(ks)) * 5, (("parties", str(len(ks))),)))
+        kind = f"{label}Group"
+        weight = sum(member_count[k[1]] for k in ks) or len(ks)
+        g.add_node(ViewNode(f"{label}Group:rest", kind,
+                            f"{len(ks)} more {label.lower()} parties".replace("company parties", "companies"),
+                            1 + weight, (("parties", str(len(ks))),
+                                         ("shared factories (visible)", str(sum(member_count[k[1]] for k in ks))))))
         g.add_edge(ViewEdge(f"{label}Group:rest", ck, "PARTY_TO", (("parties", str(len(ks))),),
                             _width(len(ks)), str(len(ks))))
-    for k, es in sorted(by_party.items()):
-        if k not in grouped:
-            pk = g.add_node(_node(es[0].node, value=1 + member_count[k[1]])).key
-            g.add_edge(ViewEdge(pk, ck, "PARTY_TO", _link_facts(es)))
-    links: Counter[tuple[str, str]] = Counter()
+    links: Counter[tuple[str, str]] = Counter()          # (company or group key, country) -> factories
     for code, items in per_country.items():
         for s in items:
             for b in s.buyers:
-                src = grouped.get(("Company", b.id), node_key("Company", b.id))
-                if g.has(src):
-                    links[(src, code)] += 1
-    for (src, code), n in sorted(links.items()):
-        g.add_edge(ViewEdge(src, f"FactoryGroup:{code}", "SOURCES_FROM", (("shared factories", str(n)),),
-                            _width(n), str(n)))
+                links[(grouped.get(("Company", b.id), node_key("Company", b.id)), code)] += 1
+    by_source: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for (src, code), n in links.items():
+        by_source[src].append((n, code))
+    for k, es in sorted(by_party.items()):
+        if k not in grouped:
+            key = node_key(*k)
+            spread = ", ".join(f"{c} {n}" for n, c in sorted(by_source[key], key=lambda x: (-x[0], x[1])))
+            g.add_node(_node(es[0].node, value=1 + member_count[k[1]], extra=(
+                ("shared factories (visible)", str(member_count[k[1]])),
+                ("by country", spread or "none")) if k[0] == "Company" else ()))
+            g.add_edge(ViewEdge(key, ck, "PARTY_TO", _link_facts(es)))
+    for src, counts in sorted(by_source.items()):
+        if g.has(src):
+            top = sorted(counts, key=lambda x: (-x[0], x[1]))
+            for n, code in top if src.endswith("Group:rest") else top[:TOP_COUNTRIES]:
+                g.add_edge(ViewEdge(src, f"FactoryGroup:{code}", "SOURCES_FROM", (("shared factories", str(n)),),
+                                    _width(n), str(n)))
 
 
 # ---------------------------------------------------------------------------
@@ -364,12 +387,21 @@ def country_view(store: GraphStore, viewer: Viewer, code: str, *, as_of: dt.date
         rk = g.add_node(_node(risks.get(rid) or Node("Risk", rid, {"id": rid}), extra=(("level", _fmt(level)),)))
         g.add_edge(ViewEdge(kk, rk.key, "HAS_RISK", (("level", _fmt(level)),),
                             {"low": 1.0, "medium": 2.5, "high": 4.5}.get(str(level), 1.5)))
-    for u in ov.unions:
-        g.add_edge(ViewEdge(g.add_node(_node(u)).key, kk, "LOCATED_IN"))
     active = neighbours(store, viewer, "Country", [code], "ACTIVE_IN", "in")[code]
     active_ids = {e.node.id for e in active}
-    for n in list(ov.ngos) + [e.node for e in active if e.node.label == "Organisation"]:
-        g.add_edge(ViewEdge(g.add_node(_node(n)).key, kk, "ACTIVE_IN" if n.id in active_ids else "LOCATED_IN"))
+    actors = list(ov.unions) + list(ov.ngos) + [e.node for e in active if e.node.label == "Organisation"]
+    per_label = Counter(n.label for n in actors)
+    for label, n in sorted(per_label.items()):
+        if n > TOP_MEMBERS * 2:                         # too many to draw: one node with the count
+            what = {"NGO": "NGOs"}.get(label, f"{label.lower()}s")
+            gk = g.add_node(ViewNode(f"{label}Group:{code}", f"{label}Group", f"{n} {what}", 1 + n,
+                                     ((what, str(n)),))).key
+            g.add_edge(ViewEdge(gk, kk, "ACTIVE_IN" if label != "Union" else "LOCATED_IN", ((what, str(n)),),
+                                _width(n), str(n)))
+    for actor in actors:
+        if per_label[actor.label] <= TOP_MEMBERS * 2:
+            rel = "LOCATED_IN" if actor.label == "Union" or actor.id not in active_ids else "ACTIVE_IN"
+            g.add_edge(ViewEdge(g.add_node(_node(actor)).key, kk, rel))
     hidden = sum(s.buyer_count - len(s.buyers) for s in shared)
     g.notes += _hidden_note(hidden, "signatory sourcing links at shared factories here are")
     buyers = {b.id: b for s in shared for b in s.buyers}
@@ -424,13 +456,13 @@ def path_view(store: GraphStore, viewer: Viewer, source_id: str, target_id: str,
     found = paths(store, viewer, a.id, b.id, max_hops=max_hops, limit=limit, as_of=as_of)
     g = _new("path", f"{a.id},{b.id}", f"Paths from {a.name or a.id} to {b.name or b.id}", viewer, as_of,
              node_key(a.label, a.id))
-    for end in (a, b):
-        g.add_node(_node(end, value=2))
+    g.add_node(replace(_node(a, value=2), level=0))
     if not found:
         g.notes.append(f"No path of at most {max_hops} steps over links visible to your role.")
+    g.add_node(replace(_node(b, value=2), level=len(found[0].nodes) - 1 if found else 1))
     for p in found:
-        for n in p.nodes:
-            g.add_node(_node(n))
+        for i, n in enumerate(p.nodes):
+            g.add_node(replace(_node(n), level=i))
         for x, y, type_ in zip(p.nodes, p.nodes[1:], p.rels):
             rt = rel_type(type_)
             src, dst = (x, y) if x.label in rt.sources and y.label in rt.targets else (y, x)

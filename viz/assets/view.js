@@ -16,6 +16,7 @@
     settled = true;
     network.setOptions({ physics: { enabled: false } });   // hold still from now on
     network.fit({ animation: false });
+    network.moveTo({ scale: network.getScale() * 0.88, animation: false });   // room for edge labels
     network.once("afterDrawing", function () {
       var r = container.getBoundingClientRect();
       var kinds = {}, types = {};
