@@ -112,6 +112,9 @@ class UnionPresence:
     factory: Optional[Factory]
     members: Optional[int]
     has_cba: Optional[bool] = strawberry.field(description="a collective bargaining agreement is in force")
+    source: Optional[str] = None
+    source_type: Optional[str] = None
+    reported_on: Optional[dt.date] = None
 
 
 @strawberry.type(description="A financial link: a bank, insurer or pension fund financing a company.")
@@ -146,6 +149,8 @@ class SupplierLink:
     since: Optional[dt.date]
     until: Optional[dt.date]
     source: Optional[str]
+    source_type: Optional[str] = None
+    reported_on: Optional[dt.date] = None
 
 
 # ---------------------------------------------------------------------------
@@ -210,7 +215,8 @@ class Supplier:
     async def factories(self, info: Info[Context, None], as_of: Optional[dt.date] = None) -> list[SupplierLink]:
         me = entity(Node("Supplier", self.id, {}))
         return [SupplierLink(supplier=me, factory=entity(e.node), since=e.get("since"), until=e.get("until"),
-                             source=e.get("source"))
+                             source=e.get("source"), source_type=e.get("source_type"),
+                             reported_on=e.get("reported_on"))
                 for e in await _edges(info, "Supplier", self.id, "SUPPLIES_FROM", "out", as_of)]
 
     @strawberry.field(description="Factories the supplier owns.")
@@ -250,7 +256,8 @@ class Factory:
     async def unions(self, info: Info[Context, None]) -> list[UnionPresence]:
         me = entity(Node("Factory", self.id, {}))
         return [UnionPresence(union=entity(e.node), factory=me, members=e.get("members"),
-                              has_cba=e.get("has_cba"))
+                              has_cba=e.get("has_cba"), source=e.get("source"),
+                              source_type=e.get("source_type"), reported_on=e.get("reported_on"))
                 for e in await _edges(info, "Factory", self.id, "REPRESENTS", "in")]
 
     @strawberry.field(description="Grievances about this factory, optionally by status.")

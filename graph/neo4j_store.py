@@ -34,11 +34,23 @@ def make_driver(uri: str, user: str, password: str) -> neo4j.Driver:
         raise StoreUnavailable(f"bad NEO4J_URI {uri!r}: {exc}") from exc
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _native(value: Any) -> Any:
-    """neo4j.time values -> datetime; lists and maps recursively."""
-    if isinstance(value, neo4j.time.Date):
-        return value.to_native()
-    if isinstance(value, neo4j.time.DateTime):
+    """neo4j.time values -> datetime; lists and maps recursively.
+
+    Called on every value of every record, so plain values (the vast majority)
+    are recognised by their exact type first.
+    """
+    t = type(value)
+    if t in _PLAIN:
+        return value
+    if t is dict:
+        return {k: v if type(v) in _PLAIN else _native(v) for k, v in value.items()}
+    if t is list:
+        return [v if type(v) in _PLAIN else _native(v) for v in value]
+    if isinstance(value, (neo4j.time.Date, neo4j.time.DateTime)):
         return value.to_native()
     if isinstance(value, list):
         return [_native(v) for v in value]

@@ -29,8 +29,10 @@ app.add_typer(neo4j_app, name="neo4j")
 
 
 def _register_subcommands() -> None:
+    from imvo.cli_matches import matches_app
     from viz.cli import view_command
     app.command("view", help="Write a network view (the page the API serves) to an HTML file.")(view_command)
+    app.add_typer(matches_app, name="matches", help="Review queue of uncertain factory matches.")
 
 
 _register_subcommands()
@@ -115,6 +117,9 @@ def ingest(
     out.print(f"loaded {n_rows} rows into {store.describe()}")
     for name, n in result.loaded.items():
         out.print(f"  {name}: {n} rows")
+    held = getattr(result, "held", 0)
+    if held:
+        out.print(f"{held} rows wait for a match decision: imvo matches list")
     if result.rejects:
         from ingest.canonical import write_report
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -27,16 +27,17 @@ look-alike factories: a person decides); ``LOWER`` or more goes to review.
 Blocking: candidates come only from the same country, and within it from the
 rarest few *keys* of the incoming record (its name words, their 4-letter
 prefixes and suffixes, which survive one typo, the name run together, and its
-address words), at most ``cap`` records per query.  So 100k incoming records
-against 1M existing cost 100k small lookups, never 10^11 comparisons.
+address words), at most ``cap`` records per query; a first cut in C keeps a
+shortlist of them for the full score.  So 100k incoming records against 1M
+existing cost 100k small lookups, never 10^11 comparisons.
 """
 from __future__ import annotations
 
 import gc
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from operator import itemgetter
-from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process

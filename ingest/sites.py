@@ -189,7 +189,7 @@ def _resolve(site: Site, p: Prepared, index: FactoryIndex, known: dict[str, dict
     """A factory for the site, or the (candidate, score) pair that needs a person."""
     mine = own_id(site, p)
     if site.os_id and (hit := index.by_os_id(site.os_id)) is not None:
-        return _Resolved(hit.id, True, hit.id == mine)
+        return _Resolved(hit.id, hit.id in known, hit.id == mine and hit.id in known)
     if index.get(mine) is not None:
         return _Resolved(mine, mine in known, mine in known)
     key = site_key(p)

@@ -145,12 +145,7 @@ def _shared_py(view: GraphView, *, covenant_id: str | None, country: str | None,
                min_buyers: int) -> list[dict[str, Any]]:
     per_factory: dict[str, dict[str, Any]] = {}
     buyers: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    companies: dict[str, dict] = {}
     for cid in _signatories(view, covenant_id, as_of):
-        company = view.node("Company", cid)
-        if company is None:
-            continue
-        companies[cid] = company
         for props, _, factory in view.out("Company", cid, "SOURCES_FROM"):
             if is_active(props, as_of) and (country is None or factory.get("country") == country):
                 per_factory[factory["id"]] = factory
@@ -158,23 +153,48 @@ def _shared_py(view: GraphView, *, covenant_id: str | None, country: str | None,
     rows = []
     for fid, by in buyers.items():
         if len(by) >= min_buyers:
-            rows.append({"factory": per_factory[fid], "buyers": [
-                {"company": companies[c], "disclosures": list(_fold(ls)[0]), "shares": list(_fold(ls)[1])}
-                for c, ls in by.items()]})
+            rows.append({"factory": per_factory[fid],
+                         "buyers": [[c, *map(list, _fold(ls))] for c, ls in by.items()]})
     return rows
 
 
+# One row per shared factory; a buyer is [company id, disclosures, shares] and the
+# companies' properties are read once for all rows (COMPANIES), instead of once per
+# (factory, buyer) pair: a covenant-wide answer on 100k factories repeated ~115k
+# company maps, most of the bytes on the wire and of the decoding time.
 SHARED = ReadQuery("shared_factories", f"""
 MATCH (c:Company)-[p:PARTY_TO]->(cov:Covenant)
 WHERE p.role = 'signatory' AND ($covenant_id IS NULL OR cov.id = $covenant_id) AND {_active('p')}
 WITH DISTINCT c
 MATCH (c)-[s:SOURCES_FROM]->(f:Factory)
 WHERE {_active('s')} AND ($country IS NULL OR f.country = $country)
-WITH f, c, collect(coalesce(s.disclosure, 'confidential')) AS disclosures, collect(s.share) AS shares
-WITH f, collect({{company: c {{.*}}, disclosures: disclosures, shares: shares}}) AS buyers
+WITH f, c.id AS cid, collect(coalesce(s.disclosure, 'confidential')) AS disclosures, collect(s.share) AS shares
+WITH f, collect([cid, disclosures, shares]) AS buyers
 WHERE size(buyers) >= $min_buyers
 RETURN f {{.*}} AS factory, buyers
 """, _shared_py)
+
+
+def _companies_py(view: GraphView, *, ids: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"company": c} for c in (view.node("Company", i) for i in ids) if c is not None]
+
+
+COMPANIES = ReadQuery("companies", """
+UNWIND $ids AS cid
+MATCH (c:Company {id: cid})
+RETURN c {.*} AS company
+""", _companies_py)
+
+
+def _shared_rows(store: GraphStore, **params: Any) -> list[tuple[dict[str, Any], list[BuyerLink]]]:
+    """SHARED with each buyer as a BuyerLink (ordered by company id), companies read once."""
+    rows = store.read(SHARED, **params)
+    ids = sorted({b[0] for r in rows for b in r["buyers"]})
+    companies = {c["company"]["id"]: Node.of("Company", c["company"])
+                 for c in (store.read(COMPANIES, ids=ids) if ids else [])}
+    return [(r["factory"], sorted((BuyerLink(companies[b[0]], tuple(sorted(b[1])), tuple(sorted(b[2])))
+                                   for b in r["buyers"]), key=lambda b: b.company.id))
+            for r in rows]
 
 
 def _factory_buyers_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date) -> list[dict[str, Any]]:
@@ -212,19 +232,23 @@ RETURN f {{.*}} AS factory, buyers
 def _context_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date,
                 risk: str | None) -> list[dict[str, Any]]:
     rows = []
+    by_country: dict[Any, tuple[list[dict], list[str]]] = {}   # NGOs and risk levels, once per country
     for fid in ids:
         factory = view.node("Factory", fid)
         if factory is None:
             continue
         country = factory.get("country")
+        if country not in by_country:
+            by_country[country] = (
+                [n for _, label, n in view.inc("Country", country, "ACTIVE_IN") if label == "NGO"],
+                [p["level"] for p, _, r in view.out("Country", country, "HAS_RISK") if r["id"] == risk])
+        ngos, levels = by_country[country]
         unions = [{"union": u, "members": p.get("members"), "has_cba": p.get("has_cba")}
                   for p, _, u in view.inc("Factory", fid, "REPRESENTS")]
-        ngos = [n for _, label, n in view.inc("Country", country, "ACTIVE_IN") if label == "NGO"]
         griev = [g for _, _, g in view.inc("Factory", fid, "CONCERNS")
                  if g.get("status") == "open" and g.get("filed_on") is not None and g["filed_on"] <= as_of]
-        levels = [p["level"] for p, _, r in view.out("Country", country, "HAS_RISK") if r["id"] == risk]
-        rows.append({"id": fid, "unions": unions, "ngos": ngos, "grievances": griev,
-                     "risk_levels": levels})
+        rows.append({"id": fid, "unions": unions, "ngos": [dict(n) for n in ngos], "grievances": griev,
+                     "risk_levels": list(levels)})
     return rows
 
 
@@ -237,6 +261,40 @@ RETURN f.id AS id,
   [(g:Grievance)-[:CONCERNS]->(f) WHERE g.status = 'open' AND g.filed_on <= $as_of | g {.*}] AS grievances,
   [(:Country {id: f.country})-[h:HAS_RISK]->(k:Risk) WHERE k.id = $risk | h.level] AS risk_levels
 """, _context_py)
+
+
+def _scoring_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date, risk: str) -> list[dict[str, Any]]:
+    rows = []
+    levels_of: dict[Any, list[str]] = {}
+    for fid in ids:
+        factory = view.node("Factory", fid)
+        if factory is None:
+            continue
+        country = factory.get("country")
+        if country not in levels_of:
+            levels_of[country] = [p["level"] for p, _, r in view.out("Country", country, "HAS_RISK")
+                                  if r["id"] == risk]
+        rows.append({
+            "id": fid,
+            "union_cba": [p.get("has_cba") for p, _, _ in view.inc("Factory", fid, "REPRESENTS")],
+            "grievances": sum(1 for _, _, g in view.inc("Factory", fid, "CONCERNS")
+                              if g.get("status") == "open" and g.get("filed_on") is not None
+                              and g["filed_on"] <= as_of and g.get("risk") == risk),
+            "risk_levels": list(levels_of[country])})
+    return rows
+
+
+# What jointActionOpportunities needs to rank every candidate factory (the counts
+# that enter the score); the full context is then read for the `first` ranked only.
+SCORING = ReadQuery("factory_scoring", """
+UNWIND $ids AS fid
+MATCH (f:Factory {id: fid})
+RETURN f.id AS id,
+  [(:Union)-[r:REPRESENTS]->(f) | r.has_cba] AS union_cba,
+  size([(g:Grievance)-[:CONCERNS]->(f) WHERE g.status = 'open' AND g.filed_on <= $as_of AND g.risk = $risk | 1])
+    AS grievances,
+  [(:Country {id: f.country})-[h:HAS_RISK]->(k:Risk) WHERE k.id = $risk | h.level] AS risk_levels
+""", _scoring_py)
 
 
 def _cobuyers_py(view: GraphView, *, company_id: str, covenant_id: str | None,
@@ -302,12 +360,11 @@ def shared_factories(store: GraphStore, viewer: Viewer, *, covenant_id: str | No
     counts all such buyers; ``buyers`` names only those the viewer may see.
     """
     as_of = as_of or _today()
-    rows = store.read(SHARED, covenant_id=covenant_id, country=country, as_of=as_of,
-                      min_buyers=max(int(min_buyers), 1))
+    rows = _shared_rows(store, covenant_id=covenant_id, country=country, as_of=as_of,
+                        min_buyers=max(int(min_buyers), 1))
     out = []
-    for r in rows:
-        links = _buyer_links(r["buyers"])
-        out.append(SharedFactory(Node.of("Factory", r["factory"]), _visible(viewer, links), len(links)))
+    for factory, links in rows:
+        out.append(SharedFactory(Node.of("Factory", factory), _visible(viewer, links), len(links)))
     out.sort(key=lambda s: (-s.buyer_count, s.factory.id))
     return out
 
@@ -405,20 +462,24 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
     see, so it never encodes a hidden buyer's share.
     """
     as_of = as_of or _today()
-    shared = store.read(SHARED, covenant_id=covenant_id, country=country, as_of=as_of, min_buyers=2)
-    ids = [r["factory"]["id"] for r in shared]
-    ctx = factory_context(store, ids, as_of=as_of, risk=risk)
+    shared = _shared_rows(store, covenant_id=covenant_id, country=country, as_of=as_of, min_buyers=2)
+    scoring = {r["id"]: r for r in store.read(SCORING, ids=[f["id"] for f, _ in shared], as_of=as_of,
+                                                risk=risk)}
+    ranked = []
+    for factory, links in shared:
+        c = scoring[factory["id"]]
+        level = max(c["risk_levels"], key=RISK_LEVEL_WEIGHT.get) if c["risk_levels"] else None
+        score = score_opportunity(len(links), _combined(viewer, links), level, c["grievances"],
+                                  len(c["union_cba"]), any(c["union_cba"]))
+        ranked.append((-score, factory["id"], score, factory, links))
+    ranked.sort(key=lambda x: (x[0], x[1]))
+    top = ranked[:max(first, 0)]
+    ctx = factory_context(store, [t[1] for t in top], as_of=as_of, risk=risk)
     out = []
-    for r in shared:
-        links = _buyer_links(r["buyers"])
-        f = Node.of("Factory", r["factory"])
-        c = ctx[f.id]
+    for _, fid, score, factory, links in top:
+        c = ctx[fid]
         griev = [g for g in c.open_grievances if g.props.get("risk") == risk]
-        share = _combined(viewer, links)
-        level = c.risk_levels.get(risk)
-        score = score_opportunity(len(links), share, level, len(griev), len(c.unions),
-                                  any(u.has_cba for u in c.unions))
-        out.append(Opportunity(f, _visible(viewer, links), len(links), share, level, griev,
-                               c.unions, c.ngos, score))
-    out.sort(key=lambda o: (-o.score, o.factory.id))
-    return out[:max(first, 0)]
+        out.append(Opportunity(Node.of("Factory", factory), _visible(viewer, links), len(links),
+                               _combined(viewer, links), c.risk_levels.get(risk), griev, c.unions, c.ngos,
+                               score))
+    return out
