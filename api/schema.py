@@ -177,10 +177,12 @@ def _offset(after: Optional[str]) -> int:
 
 
 async def _page(info: Info[Context, None], label: str, country: Optional[str], search: Optional[str],
-                first: int, after: Optional[str]) -> Connection[Any]:
+                first: int, after: Optional[str], where: Optional[dict[str, str]] = None,
+                ids: Optional[list[str]] = None) -> Connection[Any]:
     offset = _offset(after)
     page = await in_thread(navigate.list_nodes, info.context.store, label, country=_country(country),
-                           text=search, offset=offset, limit=_first(info, first))
+                           text=search, where={k: v for k, v in (where or {}).items() if v is not None},
+                           ids=ids, offset=offset, limit=_first(info, first))
     end = offset + len(page.items)
     return Connection(total_count=page.total, nodes=[entity(n) for n in page.items],
                       page_info=PageInfo(has_next_page=end < page.total,
@@ -305,11 +307,21 @@ class Query:
                         after: Optional[str] = None) -> Connection[Factory]:
         return await _page(info, "Factory", country, search, first, after)
 
-    @strawberry.field(description="Companies ordered by id; filter by country and name.")
+    @strawberry.field(description="Companies ordered by id; filter by country, name, kind (brand, bank, "
+                                  "...), and by covenant (active parties on asOf, optionally of one role).")
     async def companies(self, info: Info[Context, None], country: Optional[str] = None,
-                        search: Optional[str] = None, first: int = 50,
+                        search: Optional[str] = None, kind: Optional[str] = None,
+                        covenant_id: Optional[strawberry.ID] = None, role: Optional[str] = None,
+                        as_of: Optional[dt.date] = None, first: int = 50,
                         after: Optional[str] = None) -> Connection[Company]:
-        return await _page(info, "Company", country, search, first, after)
+        ids = None
+        if covenant_id is not None:
+            edges = (await in_thread(navigate.neighbours, info.context.store, info.context.viewer, "Covenant",
+                                     [covenant_id], "PARTY_TO", "in",
+                                     as_of=as_of or dt.date.today()))[covenant_id]
+            ids = sorted({e.node.id for e in edges if e.node.label == "Company"
+                          and (role is None or e.get("role") == role)})
+        return await _page(info, "Company", country, search, first, after, {"kind": kind}, ids)
 
     @strawberry.field
     async def covenants(self, info: Info[Context, None], search: Optional[str] = None, first: int = 50,
@@ -323,9 +335,9 @@ class Query:
 
     @strawberry.field
     async def suppliers(self, info: Info[Context, None], country: Optional[str] = None,
-                        search: Optional[str] = None, first: int = 50,
+                        search: Optional[str] = None, kind: Optional[str] = None, first: int = 50,
                         after: Optional[str] = None) -> Connection[Supplier]:
-        return await _page(info, "Supplier", country, search, first, after)
+        return await _page(info, "Supplier", country, search, first, after, {"kind": kind})
 
     @strawberry.field
     async def unions(self, info: Info[Context, None], country: Optional[str] = None,
@@ -341,14 +353,16 @@ class Query:
 
     @strawberry.field
     async def organisations(self, info: Info[Context, None], country: Optional[str] = None,
-                            search: Optional[str] = None, first: int = 50,
+                            search: Optional[str] = None, kind: Optional[str] = None, first: int = 50,
                             after: Optional[str] = None) -> Connection[Organisation]:
-        return await _page(info, "Organisation", country, search, first, after)
+        return await _page(info, "Organisation", country, search, first, after, {"kind": kind})
 
-    @strawberry.field
-    async def grievances(self, info: Info[Context, None], search: Optional[str] = None, first: int = 50,
+    @strawberry.field(description="Grievances ordered by id; filter by status (open, resolved) and risk.")
+    async def grievances(self, info: Info[Context, None], status: Optional[str] = None,
+                         risk: Optional[str] = None, search: Optional[str] = None, first: int = 50,
                          after: Optional[str] = None) -> Connection[Grievance]:
-        return await _page(info, "Grievance", None, search, first, after)
+        return await _page(info, "Grievance", None, search, first, after,
+                           {"status": status, "risk": _check_risk(risk) if risk else None})
 
     # -- analyst questions ---------------------------------------------------------
     @strawberry.field(description="Factories, signatory buyers, shared factories, unions, NGOs and risk "

@@ -175,6 +175,23 @@ RETURN f {{.*}} AS factory, buyers
 """, _shared_py)
 
 
+# The same question for one country: starting from the country's factories (the
+# factory_country index) reads only that country's links instead of every
+# signatory's (a planner cannot use the index under `$country IS NULL OR ...`).
+SHARED_IN_COUNTRY = ReadQuery("shared_factories_in_country", f"""
+MATCH (f:Factory {{country: $country}})<-[s:SOURCES_FROM]-(c:Company)
+WHERE {_active('s')}
+  AND EXISTS {{
+    MATCH (c)-[p:PARTY_TO]->(cov:Covenant)
+    WHERE p.role = 'signatory' AND ($covenant_id IS NULL OR cov.id = $covenant_id) AND {_active('p')}
+  }}
+WITH f, c.id AS cid, collect(coalesce(s.disclosure, 'confidential')) AS disclosures, collect(s.share) AS shares
+WITH f, collect([cid, disclosures, shares]) AS buyers
+WHERE size(buyers) >= $min_buyers
+RETURN f {{.*}} AS factory, buyers
+""", _shared_py)
+
+
 def _companies_py(view: GraphView, *, ids: Sequence[str]) -> list[dict[str, Any]]:
     return [{"company": c} for c in (view.node("Company", i) for i in ids) if c is not None]
 
@@ -188,7 +205,7 @@ RETURN c {.*} AS company
 
 def _shared_rows(store: GraphStore, **params: Any) -> list[tuple[dict[str, Any], list[BuyerLink]]]:
     """SHARED with each buyer as a BuyerLink (ordered by company id), companies read once."""
-    rows = store.read(SHARED, **params)
+    rows = store.read(SHARED if params.get("country") is None else SHARED_IN_COUNTRY, **params)
     ids = sorted({b[0] for r in rows for b in r["buyers"]})
     companies = {c["company"]["id"]: Node.of("Company", c["company"])
                  for c in (store.read(COMPANIES, ids=ids) if ids else [])}
@@ -263,38 +280,62 @@ RETURN f.id AS id,
 """, _context_py)
 
 
-def _scoring_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date, risk: str) -> list[dict[str, Any]]:
+def _joint_py(view: GraphView, *, covenant_id: str | None, country: str | None, as_of: dt.date,
+              risk: str) -> list[dict[str, Any]]:
     rows = []
-    levels_of: dict[Any, list[str]] = {}
-    for fid in ids:
-        factory = view.node("Factory", fid)
-        if factory is None:
-            continue
-        country = factory.get("country")
-        if country not in levels_of:
-            levels_of[country] = [p["level"] for p, _, r in view.out("Country", country, "HAS_RISK")
-                                  if r["id"] == risk]
+    for r in _shared_py(view, covenant_id=covenant_id, country=country, as_of=as_of, min_buyers=2):
+        fid = r["factory"]["id"]
         rows.append({
-            "id": fid,
+            "id": fid, "country": r["factory"].get("country"), "buyers": r["buyers"],
             "union_cba": [p.get("has_cba") for p, _, _ in view.inc("Factory", fid, "REPRESENTS")],
             "grievances": sum(1 for _, _, g in view.inc("Factory", fid, "CONCERNS")
                               if g.get("status") == "open" and g.get("filed_on") is not None
-                              and g["filed_on"] <= as_of and g.get("risk") == risk),
-            "risk_levels": list(levels_of[country])})
+                              and g["filed_on"] <= as_of and g.get("risk") == risk)})
     return rows
 
 
-# What jointActionOpportunities needs to rank every candidate factory (the counts
-# that enter the score); the full context is then read for the `first` ranked only.
-SCORING = ReadQuery("factory_scoring", """
-UNWIND $ids AS fid
-MATCH (f:Factory {id: fid})
-RETURN f.id AS id,
+# What jointActionOpportunities needs to rank every candidate (the shared factories):
+# the counts that enter the score, without the factories' or companies' properties.
+# Those, and the full context, are then read for the `first` ranked factories only.
+JOINT_CANDIDATES = ReadQuery("joint_candidates", f"""
+MATCH (c:Company)-[p:PARTY_TO]->(cov:Covenant)
+WHERE p.role = 'signatory' AND ($covenant_id IS NULL OR cov.id = $covenant_id) AND {_active('p')}
+WITH DISTINCT c
+MATCH (c)-[s:SOURCES_FROM]->(f:Factory)
+WHERE {_active('s')} AND ($country IS NULL OR f.country = $country)
+WITH f, c.id AS cid, collect(coalesce(s.disclosure, 'confidential')) AS disclosures, collect(s.share) AS shares
+WITH f, collect([cid, disclosures, shares]) AS buyers
+WHERE size(buyers) >= 2
+RETURN f.id AS id, f.country AS country, buyers,
   [(:Union)-[r:REPRESENTS]->(f) | r.has_cba] AS union_cba,
   size([(g:Grievance)-[:CONCERNS]->(f) WHERE g.status = 'open' AND g.filed_on <= $as_of AND g.risk = $risk | 1])
-    AS grievances,
-  [(:Country {id: f.country})-[h:HAS_RISK]->(k:Risk) WHERE k.id = $risk | h.level] AS risk_levels
-""", _scoring_py)
+    AS grievances
+""", _joint_py)
+
+
+def _country_risk_py(view: GraphView, *, risk: str) -> list[dict[str, Any]]:
+    levels: dict[str, list[str]] = defaultdict(list)
+    for _, country, props, _, r in view.edges("HAS_RISK"):
+        if r["id"] == risk:
+            levels[country["id"]].append(props["level"])
+    return [{"country": c, "levels": ls} for c, ls in levels.items()]
+
+
+COUNTRY_RISK = ReadQuery("country_risk", """
+MATCH (co:Country)-[h:HAS_RISK]->(:Risk {id: $risk})
+RETURN co.id AS country, collect(h.level) AS levels
+""", _country_risk_py)
+
+
+def _factories_py(view: GraphView, *, ids: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"factory": f} for f in (view.node("Factory", i) for i in ids) if f is not None]
+
+
+FACTORIES = ReadQuery("factories", """
+UNWIND $ids AS fid
+MATCH (f:Factory {id: fid})
+RETURN f {.*} AS factory
+""", _factories_py)
 
 
 def _cobuyers_py(view: GraphView, *, company_id: str, covenant_id: str | None,
@@ -462,24 +503,33 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
     see, so it never encodes a hidden buyer's share.
     """
     as_of = as_of or _today()
-    shared = _shared_rows(store, covenant_id=covenant_id, country=country, as_of=as_of, min_buyers=2)
-    scoring = {r["id"]: r for r in store.read(SCORING, ids=[f["id"] for f, _ in shared], as_of=as_of,
-                                                risk=risk)}
+    candidates = store.read(JOINT_CANDIDATES, covenant_id=covenant_id, country=country, as_of=as_of, risk=risk)
+    levels = {r["country"]: r["levels"] for r in store.read(COUNTRY_RISK, risk=risk)} if candidates else {}
     ranked = []
-    for factory, links in shared:
-        c = scoring[factory["id"]]
-        level = max(c["risk_levels"], key=RISK_LEVEL_WEIGHT.get) if c["risk_levels"] else None
-        score = score_opportunity(len(links), _combined(viewer, links), level, c["grievances"],
-                                  len(c["union_cba"]), any(c["union_cba"]))
-        ranked.append((-score, factory["id"], score, factory, links))
+    for r in candidates:
+        links = sorted((BuyerLink(Node("Company", b[0]), tuple(sorted(b[1])), tuple(sorted(b[2])))
+                        for b in r["buyers"]), key=lambda b: b.company.id)
+        level_list = levels.get(r["country"])
+        level = max(level_list, key=RISK_LEVEL_WEIGHT.get) if level_list else None
+        score = score_opportunity(len(links), _combined(viewer, links), level, r["grievances"],
+                                  len(r["union_cba"]), any(r["union_cba"]))
+        ranked.append((-score, r["id"], score, links))
     ranked.sort(key=lambda x: (x[0], x[1]))
     top = ranked[:max(first, 0)]
-    ctx = factory_context(store, [t[1] for t in top], as_of=as_of, risk=risk)
+    if not top:
+        return []
+    ids = [t[1] for t in top]
+    factories = {r["factory"]["id"]: r["factory"] for r in store.read(FACTORIES, ids=ids)}
+    buyer_ids = sorted({b.company.id for t in top for b in t[3]})
+    companies = {r["company"]["id"]: Node.of("Company", r["company"])
+                 for r in store.read(COMPANIES, ids=buyer_ids)}
+    ctx = factory_context(store, ids, as_of=as_of, risk=risk)
     out = []
-    for _, fid, score, factory, links in top:
+    for _, fid, score, links in top:
         c = ctx[fid]
+        links = [BuyerLink(companies[b.company.id], b.disclosures, b.shares) for b in links]
         griev = [g for g in c.open_grievances if g.props.get("risk") == risk]
-        out.append(Opportunity(Node.of("Factory", factory), _visible(viewer, links), len(links),
+        out.append(Opportunity(Node.of("Factory", factories[fid]), _visible(viewer, links), len(links),
                                _combined(viewer, links), c.risk_levels.get(risk), griev, c.unions, c.ngos,
                                score))
     return out

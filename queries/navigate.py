@@ -125,12 +125,15 @@ def neighbours(store: GraphStore, viewer: Viewer, label: str, ids: Sequence[str]
 # ---------------------------------------------------------------------------
 
 def _list_py(view: GraphView, *, label: str, country: str | None, text: str | None,
-             skip: int, limit: int) -> list[dict]:
+             where: dict[str, str], ids: list[str] | None, skip: int, limit: int) -> list[dict]:
     text_l = text.lower() if text else None
+    only = set(ids) if ids is not None else None
     found = [n for n in view.nodes(label)
              if (country is None or n.get("country") == country or (label == "Country" and n["id"] == country))
              and (text_l is None or text_l in str(n.get("name") or "").lower()
-                  or text_l == str(n["id"]).lower())]
+                  or text_l == str(n["id"]).lower())
+             and (only is None or n["id"] in only)
+             and all(n.get(k) == v for k, v in where.items())]
     found.sort(key=lambda n: n["id"])
     return [{"total": len(found), "items": found[skip:skip + limit]}]
 
@@ -140,7 +143,8 @@ def _list_query(label: str) -> ReadQuery:
     node_type(label)
     country = "n.id = $country" if label == "Country" else "n.country = $country"
     cond = (f"($country IS NULL OR {country}) AND ($text IS NULL OR "
-            f"toLower(coalesce(n.name, '')) CONTAINS toLower($text) OR toLower(n.id) = toLower($text))")
+            f"toLower(coalesce(n.name, '')) CONTAINS toLower($text) OR toLower(n.id) = toLower($text)) "
+            f"AND ($ids IS NULL OR n.id IN $ids) AND all(k IN keys($where) WHERE n[k] = $where[k])")
     cypher = (f"CALL () {{ MATCH (n:{label}) WHERE {cond} RETURN count(n) AS total }} "
               f"CALL () {{ MATCH (n:{label}) WHERE {cond} WITH n ORDER BY n.id SKIP $skip LIMIT $limit "
               f"RETURN collect(n {{.*}}) AS items }} RETURN total, items")
@@ -149,10 +153,21 @@ def _list_query(label: str) -> ReadQuery:
 
 
 def list_nodes(store: GraphStore, label: str, *, country: str | None = None, text: str | None = None,
+               where: dict[str, str] | None = None, ids: Sequence[str] | None = None,
                offset: int = 0, limit: int = 50) -> Page:
-    """Nodes of one label ordered by id, filtered by country and a name substring, one page."""
-    rows = store.read(_list_query(label), country=country, text=text or None, skip=max(offset, 0),
-                      limit=max(limit, 0))
+    """Nodes of one label ordered by id, one page, with the total count.
+
+    Filters: ``country``, a name substring (or the exact id) ``text``,
+    equality on declared properties ``where`` (e.g. ``{"kind": "bank"}``) and
+    a set of ``ids``.
+    """
+    nt = node_type(label)
+    declared = {p.name for p in nt.props}
+    unknown = set(where or {}) - declared
+    if unknown:
+        raise ValueError(f"{label} has no properties {sorted(unknown)}")
+    rows = store.read(_list_query(label), country=country, text=text or None, where=dict(where or {}),
+                      ids=list(ids) if ids is not None else None, skip=max(offset, 0), limit=max(limit, 0))
     row = rows[0] if rows else {"total": 0, "items": []}
     return Page([Node.of(label, n) for n in row["items"]], row["total"], offset)
 

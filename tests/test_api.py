@@ -185,3 +185,23 @@ def test_fuzzing_the_graphql_endpoint_finds_no_5xx(contract_server: LiveServer) 
                     r.json()
         check()
     assert not failures, failures[:5]
+
+
+def test_list_filters(contract_server: LiveServer) -> None:
+    doc = contract_server.graphql(
+        '{ banks: companies(kind: "bank") { totalCount nodes { kind } } '
+        'food: companies(covenantId: "COV-FOOD", role: "signatory", asOf: "2026-06-30", first: 500) '
+        '{ totalCount nodes { id } } '
+        'open: grievances(status: "open", risk: "living_wage", first: 500) { totalCount nodes { status risk } } '
+        'all: grievances(first: 500) { totalCount } }', "sekret")
+    assert "errors" not in doc, doc["errors"]
+    d = doc["data"]
+    assert d["banks"]["totalCount"] > 0 and {n["kind"] for n in d["banks"]["nodes"]} == {"bank"}
+    with open(CONTRACT_DIR / "dataset" / "covenant_parties.csv", encoding="utf-8-sig") as fh:
+        import csv
+        food = {r["party_id"] for r in csv.DictReader(fh) if r["covenant_id"] == "COV-FOOD"
+                and r["role"] == "signatory" and (not r["since"] or r["since"] <= "2026-06-30")
+                and (not r["until"] or "2026-06-30" < r["until"]) and r["party_id"].startswith("C")}
+    assert {n["id"] for n in d["food"]["nodes"]} == food and d["food"]["totalCount"] == len(food)
+    assert all(n == {"status": "open", "risk": "living_wage"} for n in d["open"]["nodes"])
+    assert 0 < d["open"]["totalCount"] < d["all"]["totalCount"]
