@@ -20,7 +20,7 @@ from graph.model import (ACTOR_LABELS, PARTY_LABELS, RISK_NAMES, RISKS, SOCIAL_R
                          node_type, rel_type)
 from graph.store import GraphStore, NodeRow, RelRow
 
-from .values import FieldError, country_name, parse_country, parse_value
+from .values import FieldError, country_name, make_parser
 
 __all__ = ["Reject", "LoadResult", "Batch", "FILES", "read_dataset", "load_batch", "ingest_dir"]
 
@@ -47,7 +47,6 @@ def _r(type_: str, prop: str, col: str | None = None, **kw: Any) -> Col:
 
 
 _ID = Prop("id", required=True)
-_STR = Prop("value")
 _LIST = Prop("value", "list")
 _RISK = Prop("risk", required=True, enum=RISKS)
 
@@ -175,15 +174,6 @@ Progress = Callable[[str, int], None]   # (what, rows done since the last call)
 # get + validate
 # ---------------------------------------------------------------------------
 
-def _parse_cell(col: Col, text: str | None) -> Any:
-    if col.country:
-        if col.prop.type == "list":
-            return [parse_country(c) for c in (parse_value(text, col.prop, col.required) or [])]
-        raw = parse_value(text, _STR if col.prop.type != "str" else col.prop, col.required)
-        return parse_country(raw) if raw is not None else None
-    return parse_value(text, col.prop, col.required)
-
-
 def read_csv(path: Path, spec: FileSpec, batch: Batch, progress: Progress | None = None) -> None:
     """Parse one canonical file into ``batch`` (bad rows become rejects)."""
     name = spec.name
@@ -207,6 +197,8 @@ def read_csv(path: Path, spec: FileSpec, batch: Batch, progress: Progress | None
                                             f"from the header; no row of this file was loaded"))
                 return
             index = {c.name: header.index(c.name) for c in spec.cols if c.name in header}
+            parsers = [(c.name, index.get(c.name), make_parser(c.prop, c.required, c.country))
+                       for c in spec.cols]
             width = len(header)
             pending = 0
             for cells in reader:
@@ -223,13 +215,12 @@ def read_csv(path: Path, spec: FileSpec, batch: Batch, progress: Progress | None
                     continue
                 values: dict[str, Any] = {}
                 errors = []
-                for col in spec.cols:
-                    i = index.get(col.name)
+                for col_name, i, parse in parsers:
                     text = cells[i] if i is not None else None
                     try:
-                        values[col.name] = _parse_cell(col, text)
+                        values[col_name] = parse(text)
                     except FieldError as exc:
-                        errors.append(Reject(name, line, col.name, str(exc), (text or "")[:80]))
+                        errors.append(Reject(name, line, col_name, str(exc), (text or "")[:80]))
                 if not errors:
                     errors = _row_rules(name, line, values)
                 if errors:

@@ -4,13 +4,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import pycountry
 
 from graph.model import Prop
 
-__all__ = ["FieldError", "parse_value", "parse_country", "split_list"]
+__all__ = ["FieldError", "parse_value", "parse_country", "split_list", "make_parser", "country_name"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE = {"true", "yes", "y", "1"}
@@ -62,12 +64,7 @@ def parse_value(text: str | None, prop: Prop, required: bool | None = None) -> A
                 raise FieldError(f"{', '.join(map(repr, bad))} not one of {', '.join(prop.enum)}")
         return value
     elif t == "date":
-        if not _DATE.match(text):
-            raise FieldError(f"{text!r} is not a date YYYY-MM-DD")
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            raise FieldError(f"{text!r} is not a valid date") from None
+        return _date(text)
     elif t == "bool":
         low = text.lower()
         if low in _TRUE:
@@ -92,3 +89,50 @@ def parse_value(text: str | None, prop: Prop, required: bool | None = None) -> A
     if prop.enum and value not in prop.enum:
         raise FieldError(f"{text!r} is not one of {', '.join(prop.enum)}")
     return value
+
+
+@lru_cache(maxsize=65536)
+def _date(text: str) -> dt.date:
+    if not _DATE.match(text):
+        raise FieldError(f"{text!r} is not a date YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise FieldError(f"{text!r} is not a valid date") from None
+
+
+_country_cached = lru_cache(maxsize=4096)(parse_country)
+
+
+def make_parser(prop: Prop, required: bool | None = None, country: bool = False) -> Callable[[str | None], Any]:
+    """A fast parser of one column's cells (same results and errors as :func:`parse_value`).
+
+    Built once per column: blank cells, dates and country codes take short paths.
+    """
+    need = prop.required if required is None else required
+
+    def blank() -> None:
+        if need:
+            raise FieldError("required value is missing")
+        return None
+
+    if country and prop.type == "list":
+        def parse(text: str | None) -> Any:
+            text = (text or "").strip()
+            return [_country_cached(c) for c in split_list(text)] if text else blank()
+    elif country:
+        def parse(text: str | None) -> Any:
+            text = (text or "").strip()
+            return _country_cached(text) if text else blank()
+    elif prop.type == "date":
+        def parse(text: str | None) -> Any:
+            text = (text or "").strip()
+            return _date(text) if text else blank()
+    elif prop.type == "str" and not prop.enum:
+        def parse(text: str | None) -> Any:
+            text = (text or "").strip()
+            return text if text else blank()
+    else:
+        def parse(text: str | None) -> Any:
+            return parse_value(text, prop, need)
+    return parse

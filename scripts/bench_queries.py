@@ -83,8 +83,11 @@ def _csv_column(path: Path, column: str) -> list[str]:
         return [row[column] for row in csv.DictReader(fh)]
 
 
-def questions(folder: Path, calls: int, seed: int, as_of: dt.date) -> dict[str, list[tuple[dict, str, dict]]]:
-    """{question: [(kwargs for queries.core, GraphQL text, GraphQL variables)]}, ``calls`` of each."""
+def questions(folder: Path, calls: int, seed: int, as_of: dt.date,
+              heavy_calls: int | None = None) -> dict[str, list[tuple[dict, str, dict]]]:
+    """{question: [(kwargs for queries.core, GraphQL text, GraphQL variables)]}, ``calls`` of each
+    (``heavy_calls`` of the covenant-wide sharedFactories and of jointActionOpportunities)."""
+    heavy = heavy_calls or calls
     rng = random.Random(seed)
     covenants = sorted(set(_csv_column(folder / "covenants.csv", "id")))
     countries = sorted(set(_csv_column(folder / "factories.csv", "country")))
@@ -92,19 +95,19 @@ def questions(folder: Path, calls: int, seed: int, as_of: dt.date) -> dict[str, 
     factories = sorted(set(_csv_column(folder / "sourcing.csv", "factory_id")))
     day = as_of.isoformat()
 
-    def cycle(items: Sequence[str]) -> list[str]:
-        return [items[i % len(items)] for i in range(calls)]
+    def cycle(items: Sequence[str], n: int = calls) -> list[str]:
+        return [items[i % len(items)] for i in range(n)]
 
     return {
         "sharedFactories (covenant-wide)": [
-            ({"covenant_id": c}, Q_SHARED, {"c": c, "d": day}) for c in cycle(covenants)],
+            ({"covenant_id": c}, Q_SHARED, {"c": c, "d": day}) for c in cycle(covenants, heavy)],
         "sharedFactories (one country)": [
             ({"country": k}, Q_SHARED, {"k": k, "d": day}) for k in cycle(countries)],
         "coBuyers": [({"company_id": c}, Q_COBUYERS, {"id": c, "d": day})
                      for c in rng.sample(buyers, min(calls, len(buyers)))],
         "factoryLeverage": [({"factory_id": f}, Q_LEVERAGE, {"id": f, "d": day})
                             for f in rng.sample(factories, min(calls, len(factories)))],
-        "jointActionOpportunities": [({"risk": r}, Q_JOINT, {"r": r, "d": day}) for r in cycle(RISKS)],
+        "jointActionOpportunities": [({"risk": r}, Q_JOINT, {"r": r, "d": day}) for r in cycle(RISKS, heavy)],
     }
 
 
@@ -271,6 +274,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="factories:links,... (default %(default)s)")
     ap.add_argument("--backends", default="embedded,neo4j")
     ap.add_argument("--calls", type=int, default=30, help="timed calls per question (default %(default)s)")
+    ap.add_argument("--heavy-calls", type=int, default=10,
+                    help="timed calls of the covenant-wide sharedFactories and of jointActionOpportunities "
+                         "(seconds each at 100k; default %(default)s)")
     ap.add_argument("--only", default="", help="comma-separated substrings of question names to run")
     ap.add_argument("--no-api", action="store_true", help="skip the HTTP API comparison")
     ap.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 6, 30))
@@ -290,11 +296,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     only = {o.strip() for o in args.only.split(",") if o.strip()} or None
     results: dict[str, Any] = {"benchmark": "queries", "when": dt.datetime.now().isoformat(timespec="seconds"),
-                               "as_of": args.as_of, "calls": args.calls, "machine": machine(),
+                               "as_of": args.as_of, "calls": args.calls, "heavy_calls": args.heavy_calls,
+                               "machine": machine(),
                                "command": " ".join(sys.argv), "runs": []}
     for factories, links in sizes:
         folder = dataset(args.work, factories, links, args.seed)
-        qs = questions(folder, args.calls, args.seed, args.as_of)
+        qs = questions(folder, args.calls, args.seed, args.as_of, args.heavy_calls)
         for backend in backends:
             run: dict[str, Any] = {"factories": factories, "links": links, "backend": backend}
             log(f"{backend}, {factories:,} factories / {links:,} links ...")
@@ -323,7 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def report(r: dict[str, Any]) -> str:
     m = r["machine"]
-    out = [f"Query latency, asOf {r['as_of']}, {r['calls']} calls per question, secretariat "
+    out = [f"Query latency, asOf {r['as_of']}, {r['calls']} calls per question "
+           f"({r.get('heavy_calls')} of covenant-wide sharedFactories and jointActionOpportunities), secretariat "
            f"({m['cpus']} CPUs, load average {m['loadavg_start'][0]:.1f} at start, "
            f"{m.get('loadavg_end', [0])[0]:.1f} at end)", ""]
     rows = []
