@@ -162,7 +162,7 @@ class EmbeddedStore(GraphStore):
         # costs 3x here.  Equal string and date values are shared (interned), which
         # keeps the graph in memory and the pickle on disk smaller.
         g, index = self._g, self._by_type[type_]
-        succ, pred = g._succ, g._pred  # noqa: SLF001
+        succ, pred = g._succ, g._pred
         new_keydict = g.edge_key_dict_factory
         share = self._shared_value
         for r, key in rows:

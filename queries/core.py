@@ -214,8 +214,13 @@ def _shared_rows(store: GraphStore, **params: Any) -> list[tuple[dict[str, Any],
             for r in rows]
 
 
+def _company_covenants(view: GraphView, company_id: str, as_of: dt.date) -> set[str]:
+    """Covenants the company is an active signatory of (one company's part of :func:`_signatories`)."""
+    return {cov["id"] for props, label, cov in view.out("Company", company_id, "PARTY_TO")
+            if label == "Covenant" and props.get("role") == "signatory" and is_active(props, as_of)}
+
+
 def _factory_buyers_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date) -> list[dict[str, Any]]:
-    signatory = _signatories(view, None, as_of)
     rows = []
     for fid in ids:
         factory = view.node("Factory", fid)
@@ -229,7 +234,7 @@ def _factory_buyers_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date) -
                 companies[company["id"]] = company
         rows.append({"factory": factory, "buyers": [
             {"company": companies[c], "disclosures": list(_fold(ls)[0]), "shares": list(_fold(ls)[1]),
-             "covenants": sorted(signatory.get(c, ()))} for c, ls in by.items()]})
+             "covenants": sorted(_company_covenants(view, c, as_of))} for c, ls in by.items()]})
     return rows
 
 

@@ -59,10 +59,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph.embedded import FILE_NAME, EmbeddedStore  # noqa: E402
-from graph.model import rel_key, rel_type  # noqa: E402
-from graph.neo4j_store import Neo4jStore, make_driver  # noqa: E402
-from graph.store import GraphStore, NodeRow, RelRow  # noqa: E402
+from graph.embedded import FILE_NAME, EmbeddedStore
+from graph.model import rel_key, rel_type
+from graph.neo4j_store import Neo4jStore, make_driver
+from graph.store import GraphStore, NodeRow, RelRow
 
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "imvo-bench"
 RESULTS = ROOT / "bench-results"
@@ -93,8 +93,9 @@ def log(msg: str) -> None:
 
 
 @contextlib.contextmanager
-def neo4j_server(home: Path, heap: str, pagecache: str) -> Iterator[dict[str, Any]]:
-    """``NEO4J_URI`` when set, else a local Neo4j started (and stopped) by the launcher in ``home``."""
+def neo4j_server(home: Path, heap: str, pagecache: str, fresh: bool = False) -> Iterator[dict[str, Any]]:
+    """``NEO4J_URI`` when set, else a local Neo4j started (and stopped) by the launcher in ``home``
+    (``fresh``: with an empty store)."""
     uri = os.environ.get("NEO4J_URI")
     if uri:
         yield {"uri": uri, "started_here": False, "pid": None, "home": None}
@@ -103,6 +104,8 @@ def neo4j_server(home: Path, heap: str, pagecache: str) -> Iterator[dict[str, An
 
     home.mkdir(parents=True, exist_ok=True)
     neo4j_launcher.stop_instance(home)          # a previous run killed before its stop
+    if fresh:
+        shutil.rmtree(home / "data", ignore_errors=True)
     t = time.perf_counter()
     server = neo4j_launcher.start(home, heap=heap, pagecache=pagecache)
     log(f"Neo4j {neo4j_launcher.NEO4J_VERSION} started at {server.uri} in {time.perf_counter() - t:.1f} s "
@@ -156,7 +159,7 @@ def machine() -> dict[str, Any]:
     import networkx
 
     try:
-        import neo4j._rust  # type: ignore[import-not-found]  # noqa: F401
+        import neo4j._rust  # type: ignore[import-not-found]
         rust = True
     except ImportError:
         rust = False
@@ -428,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"embedded: {results['embedded']['total_s']:.1f} s end to end")
     if not args.skip_neo4j:
         sweep = [int(x) for x in args.batch_sweep.split(",") if x.strip()]
-        with neo4j_server(args.work / "neo4j-ingest", args.heap, args.pagecache) as server:
+        with neo4j_server(args.work / "neo4j-ingest", args.heap, args.pagecache, fresh=True) as server:
             results["neo4j_server"] = dict(server)
             log("Neo4j ingest ...")
             results["neo4j"] = bench_neo4j(folder, server["uri"], args.baseline_rows, args.baseline_api,
@@ -446,8 +449,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def report(r: dict[str, Any]) -> str:
-    out = [f"Ingest: {r['factories']:,} factories, {r['links']:,} sourcing links "
-           f"({r['machine']['cpus']} CPUs, load average at start {r['machine']['loadavg_start'][0]:.1f})", ""]
+    title = (f"Ingest: {r['factories']:,} factories, {r['links']:,} sourcing links "
+             f"({r['machine']['cpus']} CPUs, load average at start {r['machine']['loadavg_start'][0]:.1f})")
+    out = [title, ""]
     rows = []
     for name in ("embedded", "neo4j"):
         x = r.get(name)

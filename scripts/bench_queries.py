@@ -53,13 +53,22 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_ingest import (DEFAULT_WORK, RESULTS, dataset, log, machine, neo4j_server,  # noqa: E402
-                          open_neo4j, table, write_results)
+from bench_ingest import (
+    DEFAULT_WORK,
+    RESULTS,
+    dataset,
+    log,
+    machine,
+    neo4j_server,
+    open_neo4j,
+    table,
+    write_results,
+)
 
-from graph.embedded import EmbeddedStore  # noqa: E402
-from graph.store import GraphStore  # noqa: E402
-from queries import core  # noqa: E402
-from queries.access import SECRETARIAT  # noqa: E402
+from graph.embedded import EmbeddedStore
+from graph.store import GraphStore
+from queries import core
+from queries.access import SECRETARIAT
 
 RISKS = ("living_wage", "freedom_of_association", "health_safety", "forced_labour", "child_labour")
 
@@ -330,10 +339,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def report(r: dict[str, Any]) -> str:
     m = r["machine"]
-    out = [f"Query latency, asOf {r['as_of']}, {r['calls']} calls per question "
-           f"({r.get('heavy_calls')} of covenant-wide sharedFactories and jointActionOpportunities), secretariat "
-           f"({m['cpus']} CPUs, load average {m['loadavg_start'][0]:.1f} at start, "
-           f"{m.get('loadavg_end', [0])[0]:.1f} at end)", ""]
+    title = (f"Query latency, asOf {r['as_of']}, {r['calls']} calls per question "
+             f"({r.get('heavy_calls')} of covenant-wide sharedFactories and jointActionOpportunities), "
+             f"secretariat ({m['cpus']} CPUs, load average {m['loadavg_start'][0]:.1f} at start, "
+             f"{m.get('loadavg_end', [0])[0]:.1f} at end)")
+    out = [title, ""]
     rows = []
     for run in r["runs"]:
         for name, q in run["questions"].items():
