@@ -158,11 +158,8 @@ def _shared_py(view: GraphView, *, covenant_id: str | None, country: str | None,
     return rows
 
 
-# One row per shared factory; a buyer is [company id, disclosures, shares] and the
-# companies' properties are read once for all rows (COMPANIES), instead of once per
-# (factory, buyer) pair: a covenant-wide answer on 100k factories repeated ~115k
-# company maps, most of the bytes on the wire and of the decoding time.
-SHARED = ReadQuery("shared_factories", f"""
+# active signatory buyers per factory: the part both questions below share
+_SIGNATORY_BUYERS = f"""
 MATCH (c:Company)-[p:PARTY_TO]->(cov:Covenant)
 WHERE p.role = 'signatory' AND ($covenant_id IS NULL OR cov.id = $covenant_id) AND {_active('p')}
 WITH DISTINCT c
@@ -170,7 +167,13 @@ MATCH (c)-[s:SOURCES_FROM]->(f:Factory)
 WHERE {_active('s')} AND ($country IS NULL OR f.country = $country)
 WITH f, c.id AS cid, collect(coalesce(s.disclosure, 'confidential')) AS disclosures, collect(s.share) AS shares
 WITH f, collect([cid, disclosures, shares]) AS buyers
-WHERE size(buyers) >= $min_buyers
+"""
+
+# One row per shared factory; a buyer is [company id, disclosures, shares] and the
+# companies' properties are read once for all rows (COMPANIES), instead of once per
+# (factory, buyer) pair: a covenant-wide answer on 100k factories repeated ~115k
+# company maps, most of the bytes on the wire and of the decoding time.
+SHARED = ReadQuery("shared_factories", _SIGNATORY_BUYERS + f"""WHERE size(buyers) >= $min_buyers
 RETURN f {{.*}} AS factory, buyers
 """, _shared_py)
 
@@ -302,14 +305,7 @@ def _joint_py(view: GraphView, *, covenant_id: str | None, country: str | None, 
 # What jointActionOpportunities needs to rank every candidate (the shared factories):
 # the counts that enter the score, without the factories' or companies' properties.
 # Those, and the full context, are then read for the `first` ranked factories only.
-JOINT_CANDIDATES = ReadQuery("joint_candidates", f"""
-MATCH (c:Company)-[p:PARTY_TO]->(cov:Covenant)
-WHERE p.role = 'signatory' AND ($covenant_id IS NULL OR cov.id = $covenant_id) AND {_active('p')}
-WITH DISTINCT c
-MATCH (c)-[s:SOURCES_FROM]->(f:Factory)
-WHERE {_active('s')} AND ($country IS NULL OR f.country = $country)
-WITH f, c.id AS cid, collect(coalesce(s.disclosure, 'confidential')) AS disclosures, collect(s.share) AS shares
-WITH f, collect([cid, disclosures, shares]) AS buyers
+JOINT_CANDIDATES = ReadQuery("joint_candidates", _SIGNATORY_BUYERS + f"""
 WHERE size(buyers) >= 2
 RETURN f.id AS id, f.country AS country, buyers,
   [(:Union)-[r:REPRESENTS]->(f) | r.has_cba] AS union_cba,
