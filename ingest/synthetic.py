@@ -46,6 +46,8 @@ links take a few seconds.
 """
 from __future__ import annotations
 
+from ingest.canonical import FILES as _CANONICAL_FILES
+
 import argparse
 import csv
 import datetime as _dt
@@ -66,25 +68,9 @@ RISKS = ("human_rights", "forced_labour", "child_labour", "discrimination", "liv
 DEFAULT_COUNTRIES = ("BD", "IN", "CN", "TR", "VN", "KH", "PK", "MM", "ID", "ET", "LK", "MA",
                      "TN", "PT", "RO")
 
-#: canonical file stem -> header, in writing order
-FILES: dict[str, tuple[str, ...]] = {
-    "countries": ("code", "name", "ituc_rating", "living_wage_gap"),
-    "country_risks": ("country", "risk", "level", "source"),
-    "covenants": ("id", "name", "sector", "signed_on", "ends_on", "priority_risks"),
-    "companies": ("id", "name", "country", "kind", "website"),
-    "suppliers": ("id", "name", "country", "kind"),
-    "factories": ("id", "name", "country", "address", "os_id", "lat", "lon", "workers",
-                  "products", "owner_id"),
-    "unions": ("id", "name", "country", "level", "affiliated_to"),
-    "ngos": ("id", "name", "country", "focus", "active_in"),
-    "organisations": ("id", "name", "country", "kind", "active_in"),
-    "covenant_parties": ("covenant_id", "party_id", "role", "since", "until"),
-    "sourcing": ("buyer_id", "factory_id", "supplier_id", "products", "share", "since", "until",
-                 "disclosure", "source"),
-    "union_presence": ("union_id", "factory_id", "members", "has_cba"),
-    "investments": ("investor_id", "company_id", "kind", "amount_eur", "since", "until"),
-    "grievances": ("id", "factory_id", "risk", "filed_on", "status", "filed_by", "summary"),
-}
+#: canonical file stem -> header, derived from the canonical reader's declaration
+FILES: dict[str, tuple[str, ...]] = {spec.name.removesuffix(".csv"): tuple(c.name for c in spec.cols)
+                                     for spec in _CANONICAL_FILES}
 
 # id, name, sector, signed_on, ends_on, priority risks
 COVENANTS = (

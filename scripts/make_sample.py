@@ -37,6 +37,9 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from ingest.synthetic import FILES as SYNTHETIC_FILES  # noqa: E402
+
 __all__ = ["build", "check", "main", "AS_OF", "FILES"]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,24 +52,7 @@ RISKS = ("human_rights", "forced_labour", "child_labour", "discrimination", "liv
          "health_safety", "excessive_hours", "job_insecurity", "freedom_of_association",
          "air_pollution", "water_scarcity", "resource_depletion")
 
-FILES: dict[str, tuple[str, ...]] = {
-    "countries": ("code", "name", "ituc_rating", "living_wage_gap"),
-    "country_risks": ("country", "risk", "level", "source"),
-    "covenants": ("id", "name", "sector", "signed_on", "ends_on", "priority_risks"),
-    "companies": ("id", "name", "country", "kind", "website"),
-    "suppliers": ("id", "name", "country", "kind"),
-    "factories": ("id", "name", "country", "address", "os_id", "lat", "lon", "workers",
-                  "products", "owner_id"),
-    "unions": ("id", "name", "country", "level", "affiliated_to"),
-    "ngos": ("id", "name", "country", "focus", "active_in"),
-    "organisations": ("id", "name", "country", "kind", "active_in"),
-    "covenant_parties": ("covenant_id", "party_id", "role", "since", "until"),
-    "sourcing": ("buyer_id", "factory_id", "supplier_id", "products", "share", "since", "until",
-                 "disclosure", "source"),
-    "union_presence": ("union_id", "factory_id", "members", "has_cba"),
-    "investments": ("investor_id", "company_id", "kind", "amount_eur", "since", "until"),
-    "grievances": ("id", "factory_id", "risk", "filed_on", "status", "filed_by", "summary"),
-}
+FILES = SYNTHETIC_FILES  # canonical headers, derived from ingest/canonical.py
 
 # ----------------------------------------------------------------------------------------
 # REAL: covenants and their signing dates (DESIGN.md section 1). Metals and floriculture
