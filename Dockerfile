@@ -2,11 +2,13 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY imvo imvo
+COPY kernel kernel
 COPY graph graph
 COPY ingest ingest
 COPY queries queries
 COPY api api
 COPY viz viz
+COPY cli cli
 COPY samples samples
 RUN pip install --no-cache-dir .
 ENV IMVO_DATA_DIR=/data

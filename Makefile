@@ -28,7 +28,7 @@ java:                              ## Java 17+ and Maven assemble the local Neo4
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null; }
 
-test: install browser java         ## the whole suite; starts its own Neo4j (or uses NEO4J_URI)
+test: install browser java lint    ## the gates, then the whole suite; starts its own Neo4j (or uses NEO4J_URI)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: install                 ## embedded backend only, no browser
@@ -38,12 +38,12 @@ contract: install                  ## the shared contract check (embedded store)
 	$(PY) ../shared/contract/check_contract.py
 
 contract-neo4j: install            ## the shared contract check on a fresh local Neo4j
-	@set -e; dir=$$(mktemp -d); trap '$(BIN)/python -c "from graph import neo4j_launcher as n; from pathlib import Path; n.stop_instance(Path(\"'$$dir'\"))"; rm -rf $$dir' EXIT; \
-	uri=$$($(BIN)/python -c "from graph import neo4j_launcher as n; from pathlib import Path; print(n.start(Path('$$dir'), heap='1g', pagecache='256m').uri)"); \
+	@set -e; dir=$$(mktemp -d); trap '$(BIN)/python -c "from imvo.graph import neo4j_launcher as n; from pathlib import Path; n.stop_instance(Path(\"'$$dir'\"))"; rm -rf $$dir' EXIT; \
+	uri=$$($(BIN)/python -c "from imvo.graph import neo4j_launcher as n; from pathlib import Path; print(n.start(Path('$$dir'), heap='1g', pagecache='256m').uri)"); \
 	NEO4J_URI=$$uri $(PY) ../shared/contract/check_contract.py --store neo4j
 
-lint: install
-	$(BIN)/python -m ruff check . || true
+lint: install                      ## ruff, mypy (strict on the core) and the import contract; any finding fails
+	$(BIN)/python scripts/static_checks.py
 
 bench: install                     ## ingest and query benchmarks (see BENCHMARKS.md)
 	$(BIN)/python scripts/bench_ingest.py

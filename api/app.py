@@ -11,15 +11,15 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 
-from graph import open_store
-from graph.store import GraphStore
-from imvo.errors import ImvoError, StoreUnavailable
-from imvo.settings import Settings, get_settings
-from viz.routes import router as views
+from imvo.graph import open_store
+from imvo.graph.store import GraphStore
+from imvo.kernel.errors import ImvoError, StoreUnavailable
+from imvo.kernel.settings import Settings, get_settings
 
 from .context import Context, in_thread
 from .deps import SettingsDep, StoreDep, ViewerDep, parse_tokens
 from .schema import make_schema
+from .views import router as views
 
 __all__ = ["create_app"]
 
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = store is None
-        app.state.store = store or open_store(settings)
+        app.state.store = store or open_store(**settings.store_options())
         try:
             yield
         finally:

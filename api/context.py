@@ -9,11 +9,11 @@ from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from graph.store import GraphStore
-from imvo.settings import Settings
-from queries.access import Viewer
-from queries.core import Node
-from queries.navigate import Direction, Edge, neighbours, nodes_by_id
+from imvo.graph.store import GraphStore
+from imvo.kernel.settings import Settings
+from imvo.queries.access import Viewer
+from imvo.queries.core import Node
+from imvo.queries.navigate import Direction, Edge, neighbours, nodes_by_id
 
 __all__ = ["Context", "in_thread"]
 

@@ -5,11 +5,11 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from graph.store import GraphStore
-from imvo.settings import Settings
-from queries.access import PUBLIC, Viewer, viewer_for_role
+from imvo.graph.store import GraphStore
+from imvo.kernel.settings import Settings
+from imvo.queries.access import PUBLIC, Viewer, viewer_for_role
 
-__all__ = ["get_store", "get_viewer", "get_app_settings", "StoreDep", "ViewerDep", "SettingsDep"]
+__all__ = ["SettingsDep", "StoreDep", "ViewerDep", "get_app_settings", "get_store", "get_viewer"]
 
 
 def get_store(request: Request) -> GraphStore:

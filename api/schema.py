@@ -1,4 +1,4 @@
-"""The GraphQL schema: the contract queries (DESIGN.md section 7) and what analysts need beside them."""
+"""The GraphQL schema: the contract queries (README.md#graphql) and what analysts need beside them."""
 from __future__ import annotations
 
 import base64
@@ -8,42 +8,41 @@ from typing import Any, Optional
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from graph.model import RISKS
-from imvo.errors import ImvoError, InvalidInput
-from queries import analytics, core, navigate
+from imvo.kernel.errors import ImvoError, InvalidInput
+from imvo.kernel.vocab import parse_date
+from imvo.queries import analytics, args, core, navigate
 
 from .context import Context, in_thread
-from .types import (NGO, Company, Connection, Covenant, Entity, Factory, Grievance,
-                    Organisation, PageInfo, Risk, Supplier, TradeUnion, UnionPresence, entity)
+from .types import (
+    NGO,
+    Company,
+    Connection,
+    Covenant,
+    Entity,
+    Factory,
+    Grievance,
+    Organisation,
+    PageInfo,
+    Risk,
+    Supplier,
+    TradeUnion,
+    UnionPresence,
+    entity,
+)
 from .types import Country as CountryT
 
 MAX_DEPTH = 12
 
 
-def _check_risk(risk: str) -> str:
-    if risk not in RISKS:
-        raise InvalidInput(f"unknown risk {risk!r}; use one of {', '.join(RISKS)}")
-    return risk
-
-
-def _country(code: Optional[str]) -> Optional[str]:
-    if code is None:
-        return None
-    code = code.strip().upper()
-    if len(code) != 2 or not code.isalpha():
-        raise InvalidInput(f"country {code!r} is not an ISO 3166-1 alpha-2 code")
-    return code
+_check_risk = args.risk
+_country = args.country
 
 
 def _first(info: Info[Context, None], first: int) -> int:
-    cap = info.context.settings.max_results
-    if first < 0:
-        raise InvalidInput("first must not be negative")
-    if first > cap:
-        raise InvalidInput(f"first may be at most {cap}")
-    return first
+    return args.first(first, info.context.settings.max_results)
 
 
 def _presence(u: core.UnionPresence, factory: core.Node | None = None) -> UnionPresence:
@@ -177,7 +176,7 @@ def _offset(after: Optional[str]) -> int:
 
 
 async def _page(info: Info[Context, None], label: str, country: Optional[str], search: Optional[str],
-                first: int, after: Optional[str], where: Optional[dict[str, str]] = None,
+                first: int, after: Optional[str], where: Optional[dict[str, Optional[str]]] = None,
                 ids: Optional[list[str]] = None) -> Connection[Any]:
     offset = _offset(after)
     page = await in_thread(navigate.list_nodes, info.context.store, label, country=_country(country),
@@ -318,7 +317,7 @@ class Query:
         if covenant_id is not None:
             edges = (await in_thread(navigate.neighbours, info.context.store, info.context.viewer, "Covenant",
                                      [covenant_id], "PARTY_TO", "in",
-                                     as_of=as_of or dt.date.today()))[covenant_id]
+                                     as_of=args.as_of(as_of)))[covenant_id]
             ids = sorted({e.node.id for e in edges if e.node.label == "Company"
                           and (role is None or e.get("role") == role)})
         return await _page(info, "Company", country, search, first, after, {"kind": kind}, ids)
@@ -439,7 +438,19 @@ class _Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)
 
 
+def _parse_date(value: Any) -> dt.date:
+    if not isinstance(value, str):
+        raise InvalidInput(f"asOf {value!r} is not a date YYYY-MM-DD")
+    return parse_date(value, "date")
+
+
+#: dates as the other doors read them (YYYY-MM-DD only; the same one-line error)
+DATE = strawberry.scalar(name="Date", description="A date, YYYY-MM-DD",
+                         serialize=lambda d: d.isoformat(), parse_value=_parse_date)
+
+
 def make_schema(max_depth: int = MAX_DEPTH) -> strawberry.Schema:
-    return _Schema(query=Query, extensions=[lambda: QueryDepthLimiter(max_depth=max_depth),
-                                            lambda: MaxTokensLimiter(max_token_count=5000)])
+    return _Schema(query=Query, config=StrawberryConfig(scalar_map={dt.date: DATE}),
+                   extensions=[lambda: QueryDepthLimiter(max_depth=max_depth),
+                               lambda: MaxTokensLimiter(max_token_count=5000)])
 

@@ -9,14 +9,15 @@ layer those loaders call.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 from typing import Annotated, Any, Generic, Optional, TypeVar, Union
 
 import strawberry
 from strawberry.types import Info
 
-from graph.model import node_type
-from queries.core import Node
-from queries.navigate import Edge
+from imvo.graph.model import node_type
+from imvo.queries.core import Node
+from imvo.queries.navigate import Edge
 
 from .context import Context
 
@@ -33,7 +34,7 @@ def model_type(label: str, name: str | None = None) -> Any:
         for p in nt.props:
             ann[p.name] = _PY[p.type]
             setattr(cls, p.name, strawberry.field(default=None, description=p.doc or None))
-        ann.update(cls.__dict__.get("__annotations__", {}))
+        ann.update(inspect.get_annotations(cls))
         cls.__annotations__ = ann
         cls._label = label  # type: ignore[attr-defined]
         cls.from_domain = classmethod(_from_domain)  # type: ignore[attr-defined]
@@ -159,6 +160,8 @@ class SupplierLink:
 
 @model_type("Covenant")
 class Covenant:
+    id: strawberry.ID
+
     @strawberry.field(description="Parties (companies, unions, NGOs, organisations), optionally by role "
                                   "and active on a date.")
     async def parties(self, info: Info[Context, None], role: Optional[str] = None,
@@ -174,6 +177,8 @@ class Covenant:
 
 @model_type("Company")
 class Company:
+    id: strawberry.ID
+
     @strawberry.field(description="The country the company is based in.")
     async def location(self, info: Info[Context, None]) -> Optional[Country]:
         return await _node(info, "Country", self.country)  # type: ignore[attr-defined]
@@ -211,6 +216,8 @@ class Company:
 
 @model_type("Supplier")
 class Supplier:
+    id: strawberry.ID
+
     @strawberry.field(description="Factories the supplier sources from.")
     async def factories(self, info: Info[Context, None], as_of: Optional[dt.date] = None) -> list[SupplierLink]:
         me = entity(Node("Supplier", self.id, {}))
@@ -231,6 +238,8 @@ class Supplier:
 
 @model_type("Factory")
 class Factory:
+    id: strawberry.ID
+
     @strawberry.field(description="The factory's country.")
     async def location(self, info: Info[Context, None]) -> Optional[Country]:
         return await _node(info, "Country", self.country)  # type: ignore[attr-defined]
@@ -268,6 +277,8 @@ class Factory:
 
 @model_type("Country")
 class Country:
+    id: strawberry.ID
+
     @strawberry.field(description="The country's risk levels.")
     async def risks(self, info: Info[Context, None]) -> list[CountryRisk]:
         me = entity(Node("Country", self.id, {"name": self.name}))  # type: ignore[attr-defined]
@@ -287,6 +298,8 @@ class Country:
 
 @model_type("Union", name="Union")
 class TradeUnion:
+    id: strawberry.ID
+
     @strawberry.field(description="Factories where the union represents workers.")
     async def factories(self, info: Info[Context, None]) -> list[UnionPresence]:
         me = entity(Node("Union", self.id, {}))
@@ -314,6 +327,8 @@ class TradeUnion:
 
 @model_type("NGO")
 class NGO:
+    id: strawberry.ID
+
     @strawberry.field(description="Countries the NGO is active in.")
     async def active_in(self, info: Info[Context, None]) -> list[Country]:
         return [entity(e.node) for e in await _edges(info, "NGO", self.id, "ACTIVE_IN", "out")]
@@ -330,6 +345,8 @@ class NGO:
 
 @model_type("Organisation")
 class Organisation:
+    id: strawberry.ID
+
     @strawberry.field(description="Countries the organisation is active in.")
     async def active_in(self, info: Info[Context, None]) -> list[Country]:
         return [entity(e.node) for e in await _edges(info, "Organisation", self.id, "ACTIVE_IN", "out")]
@@ -343,6 +360,8 @@ class Organisation:
 
 @model_type("Risk")
 class Risk:
+    id: strawberry.ID
+
     @strawberry.field(description="Countries with this risk, optionally at one level.")
     async def countries(self, info: Info[Context, None], level: Optional[str] = None) -> list[CountryRisk]:
         me = entity(Node("Risk", self.id, {"name": self.name}))  # type: ignore[attr-defined]
@@ -357,6 +376,8 @@ class Risk:
 
 @model_type("Grievance")
 class Grievance:
+    id: strawberry.ID
+
     @strawberry.field(description="The factory the grievance concerns.")
     async def factory(self, info: Info[Context, None]) -> Optional[Factory]:
         edges = await _edges(info, "Grievance", self.id, "CONCERNS", "out")

@@ -7,8 +7,14 @@ from __future__ import annotations
 
 from .model import NODES, NodeType, RelType
 
-__all__ = ["constraint_statements", "merge_nodes", "ensure_nodes", "merge_rels",
-           "merge_nodes_positional", "merge_rels_positional"]
+__all__ = [
+    "constraint_statements",
+    "delete_nodes",
+    "delete_rels",
+    "ensure_nodes",
+    "merge_nodes_positional",
+    "merge_rels_positional",
+]
 
 
 def constraint_statements() -> list[str]:
@@ -20,28 +26,9 @@ def constraint_statements() -> list[str]:
     return out
 
 
-def merge_nodes(node: NodeType) -> str:
-    """Upsert nodes of one label: ``$rows`` is a list of ``{id, props}``.
-
-    ``SET n += props`` replaces the given properties; a null in ``props``
-    removes that property, so a row describes the node completely.
-    """
-    return (f"UNWIND $rows AS row MERGE (n:{node.label} {{{node.key}: row.id}}) "
-            f"SET n += row.props")
-
-
 def ensure_nodes(node: NodeType) -> str:
     """Make sure nodes exist (referenced by id only): ``$ids`` is a list of ids."""
     return f"UNWIND $ids AS id MERGE (n:{node.label} {{{node.key}: id}})"
-
-
-def merge_rels(rel: RelType, source: str, target: str) -> str:
-    """Upsert relationships between existing nodes: ``$rows`` holds ``{start, end, key, props}``."""
-    if source not in rel.sources or target not in rel.targets:
-        raise ValueError(f"{rel.type} does not go from {source} to {target}")
-    return (f"UNWIND $rows AS row "
-            f"MATCH (a:{source} {{id: row.start}}) MATCH (b:{target} {{id: row.end}}) "
-            f"MERGE (a)-[r:{rel.type} {{key: row.key}}]->(b) SET r += row.props")
 
 
 def _prop_map(declared: set[str], names: tuple[str, ...], first: int, what: str) -> str:
@@ -53,10 +40,10 @@ def _prop_map(declared: set[str], names: tuple[str, ...], first: int, what: str)
 
 
 def merge_nodes_positional(node: NodeType, names: tuple[str, ...]) -> str:
-    """:func:`merge_nodes` for rows sent as lists ``[id, value of names[0], ...]``.
+    """Upsert nodes of one label from rows sent as lists ``[id, value of names[0], ...]``.
 
-    Same meaning as ``SET n += row.props`` when every row's props have exactly
-    the keys ``names`` (a null removes that property).  The list shape halves
+    ``SET n += {...}`` replaces the given properties; a null removes that
+    property, so a row describes the node completely.  The list shape halves
     the Bolt message, and the literal map lets the planner drop the Eager
     operator that ``+= row.props`` needs (it might write the merge key).
     """
@@ -65,10 +52,24 @@ def merge_nodes_positional(node: NodeType, names: tuple[str, ...]) -> str:
 
 
 def merge_rels_positional(rel: RelType, source: str, target: str, names: tuple[str, ...]) -> str:
-    """:func:`merge_rels` for rows sent as lists ``[start, end, key, value of names[0], ...]``."""
+    """Upsert relationships between existing nodes from rows ``[start, end, key, value of names[0], ...]``
+    (``key`` tells parallel relationships apart, see :func:`imvo.graph.model.rel_key`)."""
     if source not in rel.sources or target not in rel.targets:
         raise ValueError(f"{rel.type} does not go from {source} to {target}")
     props = _prop_map({p.name for p in rel.props}, names, 3, rel.type)
     return (f"UNWIND $rows AS row "
             f"MATCH (a:{source} {{id: row[0]}}) MATCH (b:{target} {{id: row[1]}}) "
             f"MERGE (a)-[r:{rel.type} {{key: row[2]}}]->(b) SET r += {props}")
+
+
+def delete_rels(rel: RelType, source: str, target: str) -> str:
+    """Delete relationships given as rows ``[start, end, key]``."""
+    if source not in rel.sources or target not in rel.targets:
+        raise ValueError(f"{rel.type} does not go from {source} to {target}")
+    return (f"UNWIND $rows AS row MATCH (:{source} {{id: row[0]}})-[r:{rel.type} {{key: row[2]}}]->"
+            f"(:{target} {{id: row[1]}}) DELETE r")
+
+
+def delete_nodes(node: NodeType) -> str:
+    """Delete nodes (``$ids``) with all their relationships."""
+    return f"UNWIND $ids AS id MATCH (n:{node.label} {{{node.key}: id}}) DETACH DELETE n"

@@ -4,6 +4,13 @@ Nodes are keyed ``(label, id)`` and hold their properties; relationships are
 keyed ``(type, key)`` so that a reload updates instead of duplicating.  The
 file is written to a temporary name and atomically renamed, so a crash never
 leaves a half-written store; writers take an exclusive lock on a side file.
+
+Consistency: the graph and its indexes form one :class:`_Snapshot`.  A read
+takes the current snapshot once and answers from it; when another process has
+replaced the file, a complete new snapshot is loaded and swapped in with one
+assignment, so a reader sees the old or the new graph, never a mix.  Within
+one process a writer changes the snapshot in place while holding the write
+side of a readers-writer lock, which readers hold for the length of a read.
 """
 from __future__ import annotations
 
@@ -13,21 +20,23 @@ import fcntl
 import gc
 import os
 import pickle
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from imvo.errors import StoreUnavailable
+from imvo.kernel.errors import StoreUnavailable
 
-from .store import GraphStore, NodeRow, ReadQuery, RelRow
+from .store import GraphStore, NodeRow, ReadQuery, RelRow, Writer
 
-__all__ = ["EmbeddedStore"]
+__all__ = ["FILE_NAME", "FORMAT", "EmbeddedStore"]
 
 FILE_NAME = "graph.pickle"
-_FORMAT = 1
+FORMAT = 2
 
 
 @contextlib.contextmanager
@@ -48,79 +57,155 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
+Key = tuple[str, str]
+EdgeKey = tuple[Key, Key, tuple[str, str]]
+
+
+@dataclass
+class _Snapshot:
+    """One complete state: the graph, its indexes and its version."""
+
+    g: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
+    by_label: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    by_type: dict[str, set[EdgeKey]] = field(default_factory=lambda: defaultdict(set))
+    version: int = 0
+    mtime: int | None = None
+
+    @classmethod
+    def of(cls, g: nx.MultiDiGraph, version: int, mtime: int | None) -> _Snapshot:
+        snap = cls(g, defaultdict(set), defaultdict(set), version, mtime)
+        for label, id_ in g.nodes:
+            snap.by_label[label].add(id_)
+        for u, v, k in g.edges(keys=True):
+            snap.by_type[k[0]].add((u, v, k))
+        return snap
+
+
+class _RWLock:
+    """Many readers or one writer; a waiting writer goes before new readers (re-entrant for the
+    writer's own reads)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._waiting = 0
+        self._writer: int | None = None
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[None]:
+        me = threading.get_ident()
+        if self._writer == me:
+            yield
+            return
+        with self._cond:
+            while self._writer is not None or self._waiting:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting += 1
+            try:
+                while self._writer is not None or self._readers:
+                    self._cond.wait()
+            finally:
+                self._waiting -= 1
+            self._writer = threading.get_ident()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = None
+                self._cond.notify_all()
+
+
 class EmbeddedStore(GraphStore):
     """networkx store persisted under ``data_dir`` (None: memory only)."""
 
     kind = "embedded"
-    batch_size = 100_000
 
     def __init__(self, data_dir: Path | None) -> None:
         self.path = Path(data_dir) / FILE_NAME if data_dir is not None else None
-        self._g = nx.MultiDiGraph()
-        self._by_type: dict[str, set[tuple]] = defaultdict(set)
-        self._by_label: dict[str, set[str]] = defaultdict(set)
-        self._mtime: float | None = None
+        self._snap = _Snapshot()
+        self._lock = _RWLock()
         self._values: dict[Any, Any] = {}
         self._refresh()
 
     # -- persistence -------------------------------------------------------------
-    def _refresh(self) -> None:
-        """(Re)load the file when another process has replaced it."""
+    def _refresh(self) -> _Snapshot:
+        """The current snapshot, (re)loaded first when another process has replaced the file."""
+        snap = self._snap
         if self.path is None:
-            return
+            return snap
         try:
             mtime = self.path.stat().st_mtime_ns
         except FileNotFoundError:
-            return
-        if mtime == self._mtime:
-            return
+            return snap
+        if mtime == snap.mtime:
+            return snap
         try:
             with open(self.path, "rb") as fh, _no_gc():
                 doc = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError) as exc:
-            raise StoreUnavailable(f"cannot read the embedded store {self.path}: {exc}") from exc
-        if not isinstance(doc, dict) or doc.get("format") != _FORMAT:
-            raise StoreUnavailable(f"{self.path} is not an IMVO embedded store of format {_FORMAT}")
-        self._g = doc["graph"]
-        self._reindex()
-        self._mtime = mtime
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError,
+                TypeError, IndexError, KeyError) as exc:
+            raise StoreUnavailable(f"cannot read the embedded store {self.path} ({type(exc).__name__}); "
+                                   f"it is damaged or not an IMVO store: move it away and load again") from None
+        if not isinstance(doc, dict) or "format" not in doc:
+            raise StoreUnavailable(f"{self.path} is not an IMVO embedded store")
+        if doc["format"] != FORMAT:
+            raise StoreUnavailable(f"{self.path} is an embedded store of format {doc['format']}, this "
+                                   f"version reads format {FORMAT}: load the data again into a new "
+                                   f"IMVO_DATA_DIR")
+        with _no_gc():
+            new = _Snapshot.of(doc["graph"], int(doc.get("version", 0)), mtime)
+        self._snap = new        # one assignment: readers hold the old snapshot or the new one
+        return new
 
-    def _reindex(self) -> None:
-        self._by_type = defaultdict(set)
-        self._by_label = defaultdict(set)
-        for label, id_ in self._g.nodes:
-            self._by_label[label].add(id_)
-        for u, v, k in self._g.edges(keys=True):
-            self._by_type[k[0]].add((u, v, k))
-
-    def save(self) -> None:
+    def _save(self, snap: _Snapshot) -> None:
         """Write the graph atomically (temp file, fsync, rename)."""
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
         with open(tmp, "wb") as fh:
-            pickle.dump({"format": _FORMAT, "graph": self._g}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump({"format": FORMAT, "version": snap.version, "graph": snap.g}, fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.path)
-        self._mtime = self.path.stat().st_mtime_ns
+        snap.mtime = self.path.stat().st_mtime_ns
 
     @contextlib.contextmanager
-    def writing(self) -> Iterator[EmbeddedStore]:
-        if self.path is None:
-            yield self
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(FILE_NAME + ".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+    def writer(self) -> Iterator[_EmbeddedWriter]:
+        with contextlib.ExitStack() as stack:
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                lock = stack.enter_context(open(self.path.with_name(FILE_NAME + ".lock"), "w"))
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                stack.callback(fcntl.flock, lock, fcntl.LOCK_UN)
+            stack.enter_context(self._lock.write())
+            stack.enter_context(_no_gc())
+            snap = self._refresh()
+            w = _EmbeddedWriter(self, snap)
             try:
-                with _no_gc():
+                yield w
+            except BaseException:
+                w.close()
+                if self.path is not None and self.path.exists():
+                    self._snap = _Snapshot()     # drop the half-done changes: reload the saved file
                     self._refresh()
-                    yield self
-                    self.save()
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+                raise
+            w.close()
+            if w.changed:
+                snap.version += 1
+                self._save(snap)
 
     def describe(self) -> str:
         return f"embedded ({self.path or 'in memory'})"
@@ -128,14 +213,83 @@ class EmbeddedStore(GraphStore):
     def ping(self) -> None:
         self._refresh()
 
-    def clear(self) -> None:
-        self._g = nx.MultiDiGraph()
-        self._reindex()
-        self.save()
+    def version(self) -> int:
+        return self._refresh().version
 
-    # -- primitives --------------------------------------------------------------
+    # -- reads -------------------------------------------------------------------
+    def read(self, query: ReadQuery, **params: Any) -> list[dict[str, Any]]:
+        with self._lock.read():
+            return query.compute(_View(self._refresh()), **params)
+
+    def _existing(self, label: str, ids: Sequence[str]) -> Iterable[str]:
+        with self._lock.read():
+            known = self._refresh().by_label.get(label, set())
+            return [i for i in ids if i in known]
+
+    def _count_nodes(self, label: str) -> int:
+        return len(self._refresh().by_label.get(label, ()))
+
+    def _count_rels(self, type_: str) -> int:
+        return len(self._refresh().by_type.get(type_, ()))
+
+    def _shared_value(self, value: Any) -> Any:
+        """One object per distinct str/date value (lists: their items)."""
+        if isinstance(value, list):
+            return [self._values.setdefault(x, x) if isinstance(x, (str, dt.date)) else x for x in value]
+        if isinstance(value, (str, dt.date)):
+            return self._values.setdefault(value, value)
+        return value
+
+
+class _EmbeddedWriter(Writer):
+    batch_size = 100_000
+
+    def __init__(self, store: EmbeddedStore, snap: _Snapshot) -> None:
+        super().__init__()
+        self._store = store
+        self._snap = snap
+        self.changed = False
+
+    def read(self, query: ReadQuery, **params: Any) -> list[dict[str, Any]]:
+        self._check()
+        return query.compute(_View(self._snap), **params)
+
+    def _existing(self, label: str, ids: Sequence[str]) -> Iterable[str]:
+        known = self._snap.by_label.get(label, set())
+        return [i for i in ids if i in known]
+
+    def _clear(self) -> None:
+        self._snap.g = nx.MultiDiGraph()
+        self._snap.by_label = defaultdict(set)
+        self._snap.by_type = defaultdict(set)
+        self.changed = True
+
+    def _delete_rels(self, type_: str, source: str, target: str,
+                     keys: Sequence[tuple[str, str, str]]) -> None:
+        g, index = self._snap.g, self._snap.by_type[type_]
+        for start, end, key in keys:
+            u, v, k = (source, start), (target, end), (type_, key)
+            keydict = g._succ.get(u, {}).get(v)
+            if keydict is not None and k in keydict:
+                g.remove_edge(u, v, key=k)
+                index.discard((u, v, k))
+                self.changed = True
+
+    def _delete_nodes(self, label: str, ids: Sequence[str]) -> None:
+        g, snap = self._snap.g, self._snap
+        for id_ in ids:
+            n = (label, id_)
+            if n not in g:
+                continue
+            for u, v, k in [*g.out_edges(n, keys=True), *g.in_edges(n, keys=True)]:
+                snap.by_type[k[0]].discard((u, v, k))
+            g.remove_node(n)
+            snap.by_label[label].discard(id_)
+            self.changed = True
+
     def _merge_nodes(self, label: str, rows: Sequence[NodeRow]) -> None:
-        g, ids = self._g, self._by_label[label]
+        g, ids = self._snap.g, self._snap.by_label[label]
+        self.changed = True
         for r in rows:
             key = (label, r.id)
             if key in g:
@@ -149,11 +303,12 @@ class EmbeddedStore(GraphStore):
                 del data[k]
 
     def _ensure_nodes(self, label: str, ids: Sequence[str]) -> None:
-        g, known = self._g, self._by_label[label]
+        g, known = self._snap.g, self._snap.by_label[label]
         for id_ in ids:
             if (label, id_) not in g:
                 g.add_node((label, id_), id=id_)
                 known.add(id_)
+                self.changed = True
 
     def _merge_rels(self, type_: str, source: str, target: str,
                     rows: Sequence[tuple[RelRow, str]]) -> None:
@@ -161,10 +316,11 @@ class EmbeddedStore(GraphStore):
         # does for two existing nodes, on its dicts directly -- the public API
         # costs 3x here.  Equal string and date values are shared (interned), which
         # keeps the graph in memory and the pickle on disk smaller.
-        g, index = self._g, self._by_type[type_]
+        g, index = self._snap.g, self._snap.by_type[type_]
         succ, pred = g._succ, g._pred
         new_keydict = g.edge_key_dict_factory
-        share = self._shared_value
+        share = self._store._shared_value
+        self.changed = True
         for r, key in rows:
             u, v = (source, r.start), (target, r.end)
             out = succ.get(u)
@@ -186,39 +342,13 @@ class EmbeddedStore(GraphStore):
                     del existing[a]
         nx._clear_cache(g)
 
-    def _shared_value(self, value: Any) -> Any:
-        """One object per distinct str/date value (lists: their items)."""
-        if isinstance(value, list):
-            return [self._values.setdefault(x, x) if isinstance(x, (str, dt.date)) else x for x in value]
-        if isinstance(value, (str, dt.date)):
-            return self._values.setdefault(value, value)
-        return value
-
-    def _existing(self, label: str, ids: Sequence[str]) -> Iterable[str]:
-        self._refresh()
-        known = self._by_label.get(label, set())
-        return [i for i in ids if i in known]
-
-    def _count_nodes(self, label: str) -> int:
-        self._refresh()
-        return len(self._by_label.get(label, ()))
-
-    def _count_rels(self, type_: str) -> int:
-        self._refresh()
-        return len(self._by_type.get(type_, ()))
-
-    # -- reads -------------------------------------------------------------------
-    def read(self, query: ReadQuery, **params: Any) -> list[dict[str, Any]]:
-        self._refresh()
-        return query.compute(_View(self), **params)
-
 
 class _View:
-    """The read-only GraphView a ReadQuery's Python implementation navigates."""
+    """The read-only GraphView a ReadQuery's Python implementation navigates (one snapshot)."""
 
-    def __init__(self, store: EmbeddedStore) -> None:
-        self._g = store._g
-        self._store = store
+    def __init__(self, snap: _Snapshot) -> None:
+        self._g = snap.g
+        self._snap = snap
 
     def node(self, label: str, id_: str) -> dict[str, Any] | None:
         data = self._g.nodes.get((label, id_))
@@ -226,28 +356,28 @@ class _View:
 
     def nodes(self, label: str) -> Iterator[dict[str, Any]]:
         g = self._g
-        for id_ in self._store._by_label.get(label, ()):
+        for id_ in self._snap.by_label.get(label, ()):
             yield dict(g.nodes[(label, id_)])
 
-    def out(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict, str, dict]]:
+    def out(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
         n = (label, id_)
         if n not in self._g:
             return
-        for v, keyed in self._g._adj[n].items():  # noqa: SLF001
+        for v, keyed in self._g._adj[n].items():
             for k, data in keyed.items():
                 if k[0] == type_:
                     yield dict(data), v[0], dict(self._g.nodes[v])
 
-    def inc(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict, str, dict]]:
+    def inc(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
         n = (label, id_)
         if n not in self._g:
             return
-        for u, keyed in self._g._pred[n].items():  # noqa: SLF001
+        for u, keyed in self._g._pred[n].items():
             for k, data in keyed.items():
                 if k[0] == type_:
                     yield dict(data), u[0], dict(self._g.nodes[u])
 
-    def edges(self, type_: str) -> Iterator[tuple[str, dict, dict, str, dict]]:
+    def edges(self, type_: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any], str, dict[str, Any]]]:
         g = self._g
-        for u, v, k in self._store._by_type.get(type_, ()):
-            yield u[0], g.nodes[u], g._adj[u][v][k], v[0], g.nodes[v]  # noqa: SLF001
+        for u, v, k in self._snap.by_type.get(type_, ()):
+            yield u[0], g.nodes[u], g._adj[u][v][k], v[0], g.nodes[v]

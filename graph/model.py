@@ -1,4 +1,4 @@
-"""The graph model, declared once (DESIGN.md section 2).
+"""The graph model, declared once (the design card, section 2).
 
 Everything else is derived from these declarations: the Neo4j constraints and
 MERGE statements (:mod:`graph.cypher`), the validation of ingest rows
@@ -11,12 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = [
-    "RISKS", "SOCIAL_RISKS", "ENVIRONMENTAL_RISKS", "ACTOR_LABELS", "PARTY_LABELS",
-    "Prop", "NodeType", "RelType", "NODES", "RELS", "node_type", "rel_type", "is_active",
-    "rel_key", "RISK_NAMES",
+    "ACTOR_LABELS",
+    "DISCLOSURES",
+    "ENVIRONMENTAL_RISKS",
+    "NODES",
+    "PARTY_LABELS",
+    "RELS",
+    "RISKS",
+    "RISK_NAMES",
+    "SOCIAL_RISKS",
+    "NodeType",
+    "Prop",
+    "RelType",
+    "is_active",
+    "node_type",
+    "rel_key",
+    "rel_type",
 ]
 
 PropType = Literal["str", "int", "float", "date", "bool", "list"]
@@ -25,6 +38,8 @@ SOCIAL_RISKS = ("human_rights", "forced_labour", "child_labour", "discrimination
                 "health_safety", "excessive_hours", "job_insecurity", "freedom_of_association")
 ENVIRONMENTAL_RISKS = ("air_pollution", "water_scarcity", "resource_depletion")
 RISKS = SOCIAL_RISKS + ENVIRONMENTAL_RISKS
+#: disclosure levels of a sourcing link (docs/access.md): confidential is the default, also for a blank
+DISCLOSURES = ("confidential", "covenant", "public")
 
 
 @dataclass(frozen=True)
@@ -134,10 +149,10 @@ RELS: tuple[RelType, ...] = (
              SINCE, UNTIL, SOURCE, *PROVENANCE), key=("role", "since")),
     RelType("SOURCES_FROM", ("Company",), ("Factory",),
             (Prop("share", "float", lo=0, hi=1), Prop("products", "list"), SINCE, UNTIL,
-             Prop("disclosure", enum=("public", "confidential")), SOURCE, *PROVENANCE),
+             Prop("disclosure", enum=DISCLOSURES), SOURCE, *PROVENANCE),
             key=("since",)),
     RelType("BUYS_VIA", ("Company",), ("Supplier",),
-            (SINCE, UNTIL, Prop("disclosure", enum=("public", "confidential")), SOURCE, *PROVENANCE),
+            (SINCE, UNTIL, Prop("disclosure", enum=DISCLOSURES), SOURCE, *PROVENANCE),
             key=("since",)),
     RelType("SUPPLIES_FROM", ("Supplier",), ("Factory",), (SINCE, UNTIL, SOURCE, *PROVENANCE),
             key=("since",)),
@@ -172,7 +187,7 @@ def rel_type(type_: str) -> RelType:
     return _RELS[type_]
 
 
-def is_active(props: dict, on: dt.date) -> bool:
+def is_active(props: dict[str, Any], on: dt.date) -> bool:
     """A relationship is active on ``on`` when ``since <= on < until`` (open ends allowed).
 
     >>> import datetime as dt
@@ -182,10 +197,10 @@ def is_active(props: dict, on: dt.date) -> bool:
     True
     """
     since, until = props.get("since"), props.get("until")
-    return (since is None or since <= on) and (until is None or on < until)
+    return bool((since is None or since <= on) and (until is None or on < until))
 
 
-def rel_key(rel: RelType, props: dict) -> str:
+def rel_key(rel: RelType, props: dict[str, Any]) -> str:
     """The value of the ``key`` property a MERGE matches on ('' when the type has none)."""
     parts = []
     for name in rel.key:

@@ -4,12 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from graph.store import GraphStore
-from imvo.errors import InvalidInput
+from imvo.graph.store import GraphStore
+from imvo.kernel.errors import InvalidInput
 
 from .canonical import LoadResult, Progress, ingest_dir
 
-__all__ = ["load_path", "LoadResult", "FORMATS"]
+__all__ = ["FORMATS", "LoadResult", "load_path"]
 
 FORMATS = ("canonical", "oshub", "brand-list")
 
@@ -20,8 +20,8 @@ def load_path(store: GraphStore, path: Path, *, format: str = "canonical", buyer
     """Load ``path`` in the given format into ``store``.
 
     ``oshub`` and ``brand-list`` match their factories against the store;
-    doubtful matches wait in the review queue ``matches`` (default:
-    ``matches.sqlite`` in the settings' data directory).
+    doubtful matches wait in the review queue ``matches`` (the command line passes
+    ``matches.sqlite`` in the data directory).
     """
     if format == "canonical":
         if not path.is_dir():
@@ -38,8 +38,7 @@ def load_path(store: GraphStore, path: Path, *, format: str = "canonical", buyer
     from .review import FILE_NAME
     from .sites import Context, load_sites
     if matches is None:
-        from imvo.settings import get_settings
-        matches = get_settings().data_dir / FILE_NAME
+        raise InvalidInput(f"--format {format} needs the match review queue file ({FILE_NAME})")
     if buyer is not None:
         buyer = buyer.strip()
         if not store.labels_of([buyer], ("Company",)):

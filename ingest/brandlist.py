@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imvo.errors import InvalidInput
+from imvo.kernel.errors import InvalidInput
 
 from .canonical import Reject
 from .normalise import country_code, fold, parse_flag, parse_workers
 from .oshub import OS_ID
 from .sites import Site
 
-__all__ = ["HEADERS", "FIELDS", "read_mapping", "read_brand_list", "Mapping"]
+__all__ = ["FIELDS", "HEADERS", "Mapping", "read_brand_list", "read_mapping"]
 
 #: recognised header spellings per field (compared after :func:`ingest.normalise.fold`)
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -260,9 +260,9 @@ def _columns(header: list[str], mapping: Mapping | None, file: str) -> dict[str,
                                    f"column (its header: {', '.join(h for h in header if h)})") from None
     taken = set(cols.values())
     for i, h in enumerate(header):
-        f = _field_of(h) if h else None
-        if f and f not in cols and i not in taken:
-            cols[f] = i
+        known = _field_of(h) if h else None
+        if known and known not in cols and i not in taken:
+            cols[known] = i
     if "name" not in cols and "vendor" in cols:      # a list naming only "Supplier": its sites
         cols["name"] = cols.pop("vendor")
     return cols
@@ -399,7 +399,6 @@ def _union(v: dict[str, str], site: Site, skip: Any) -> None:
             site.union_members, _ = parse_workers(v["union_members"])
         except ValueError as exc:
             skip("union_members", str(exc))
-    if site.union_present is False and site.union is None:
-        if site.has_cba:
-            skip("cba", "a collective agreement is given but the union column says no union")
-            site.has_cba = None
+    if site.union_present is False and site.union is None and site.has_cba:
+        skip("cba", "a collective agreement is given but the union column says no union")
+        site.has_cba = None

@@ -1,4 +1,4 @@
-"""Reader and validator of the canonical CSV format (DESIGN.md section 3).
+"""Reader and validator of the canonical CSV format (docs/canonical-format.md).
 
 get -> clean/validate -> load: every file of a dataset folder is read, each row
 parsed against the properties declared in :mod:`graph.model`, references are
@@ -16,13 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.model import (ACTOR_LABELS, PARTY_LABELS, RISK_NAMES, RISKS, SOCIAL_RISKS, Prop,
-                         node_type, rel_type)
-from graph.store import GraphStore, NodeRow, RelRow
+from imvo.graph.model import (
+    ACTOR_LABELS,
+    PARTY_LABELS,
+    RISK_NAMES,
+    RISKS,
+    SOCIAL_RISKS,
+    Prop,
+    node_type,
+    rel_type,
+)
+from imvo.graph.store import GraphStore, NodeRow, RelRow, Writer
 
 from .values import FieldError, country_name, make_parser
 
-__all__ = ["Reject", "LoadResult", "Batch", "FILES", "read_dataset", "load_batch", "ingest_dir"]
+__all__ = ["FILES", "Batch", "LoadResult", "Reject", "ingest_dir", "load_batch", "read_dataset"]
 
 
 # ---------------------------------------------------------------------------
@@ -179,7 +187,7 @@ def read_csv(path: Path, spec: FileSpec, batch: Batch, progress: Progress | None
     name = spec.name
     out = batch.rows.setdefault(name, [])
     try:
-        fh = open(path, encoding="utf-8-sig", newline="")
+        fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - opened here, closed by the with below
     except OSError as exc:
         batch.rejects.append(Reject(name, 0, "", f"cannot read the file: {exc.strerror}"))
         return
@@ -269,7 +277,7 @@ def _refs(spec: FileSpec, row: Row) -> Iterator[tuple[Col, str]]:
             yield col, row.values[col.name]
 
 
-def load_batch(store: GraphStore, batch: Batch, progress: Progress | None = None) -> LoadResult:
+def load_batch(store: Writer, batch: Batch, progress: Progress | None = None) -> LoadResult:
     """Resolve references of a parsed batch against itself and the store, then write it."""
     rejects = list(batch.rejects)
     # 1. ids defined by the dataset (actor ids are unique across actor files)
@@ -325,8 +333,8 @@ def load_batch(store: GraphStore, batch: Batch, progress: Progress | None = None
         for lb in labels:
             if ref in own[lb]:
                 return lb
-        lb = known.get(ref)
-        return lb if lb in labels else None
+        found = known.get(ref)
+        return found if found in labels else None
 
     changed = True
     while changed:                       # a rejected row can orphan rows that refer to it
@@ -398,7 +406,7 @@ class _Writes:
             self.risks.add(end)
         self.rels[(type_, source, target)].append(RelRow(start, end, p))
 
-    def write(self, store: GraphStore, result: LoadResult, progress: Progress | None) -> None:
+    def write(self, store: Writer, result: LoadResult, progress: Progress | None) -> None:
         for risk in sorted(self.risks):
             self.node("Risk", risk, {"name": RISK_NAMES[risk],
                                      "category": "social" if risk in SOCIAL_RISKS else "environmental"})
@@ -409,11 +417,11 @@ class _Writes:
             result.nodes[label] = result.nodes.get(label, 0) + len(rows)
             if progress:
                 progress(f"{label} nodes", len(rows))
-        for (type_, source, target), rows in self.rels.items():
-            store.merge_rels(type_, source, target, rows)
-            result.rels[type_] = result.rels.get(type_, 0) + len(rows)
+        for (type_, source, target), rels in self.rels.items():
+            store.merge_rels(type_, source, target, rels)
+            result.rels[type_] = result.rels.get(type_, 0) + len(rels)
             if progress:
-                progress(f"{type_} links", len(rows))
+                progress(f"{type_} links", len(rels))
 
 
 def _pick(v: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -531,8 +539,8 @@ _BUILDERS: dict[str, Callable[[_Writes, dict[str, Any], Any], None]] = {
 def ingest_dir(store: GraphStore, folder: Path, progress: Progress | None = None) -> LoadResult:
     """Read, validate and load a canonical dataset folder into ``store``."""
     batch = read_dataset(folder, progress)
-    with store.writing() as s:
-        return load_batch(s, batch, progress)
+    with store.writer() as w:
+        return load_batch(w, batch, progress)
 
 
 def write_report(rejects: Iterable[Reject], path: Path) -> None:
@@ -543,3 +551,32 @@ def write_report(rejects: Iterable[Reject], path: Path) -> None:
         out.writerow(["file", "line", "column", "reason", "value"])
         for r in rejects:
             out.writerow([r.file, r.line, r.column, r.reason, r.value])
+
+
+def describe_files() -> str:
+    """The canonical files and their columns as a Markdown table (docs/canonical-format.md embeds it).
+
+    Derived from :data:`FILES`, so the documentation cannot drift from what the reader accepts.
+    """
+    lines = ["| file | columns (* required) |", "|---|---|"]
+    for spec in FILES:
+        cols = []
+        for c in spec.cols:
+            req = c.prop.required if c.required is None else c.required
+            notes = []
+            if c.ref:
+                notes.append("an id of " + " or ".join(lb.lower() for lb in c.ref))
+            elif c.country:
+                notes.append("ISO country codes, `;`-separated" if c.prop.type == "list" else "ISO country code")
+            elif c.prop.type != "str":
+                notes.append({"list": "`;`-separated", "date": "YYYY-MM-DD", "bool": "true/false",
+                              "int": "whole number", "float": "number"}[c.prop.type])
+            if c.prop.enum:
+                notes.append("a risk id" if "living_wage" in c.prop.enum else " / ".join(c.prop.enum))
+            if c.prop.lo is not None or c.prop.hi is not None:
+                lo = "" if c.prop.lo is None else f"{c.prop.lo:g}"
+                hi = "" if c.prop.hi is None else f"{c.prop.hi:g}"
+                notes.append(f"{lo}..{hi}" if hi else f">= {lo}")
+            cols.append(f"`{c.name}`{'*' if req else ''}" + (f" ({'; '.join(notes)})" if notes else ""))
+        lines.append(f"| `{spec.name}` | {', '.join(cols)} |")
+    return "\n".join(lines)

@@ -44,8 +44,17 @@ from rapidfuzz import fuzz, process
 
 from .normalise import address_tokens, name_tokens, stable_hash
 
-__all__ = ["UPPER", "LOWER", "MARGIN", "Prepared", "prepare", "score", "classify", "FactoryIndex",
-           "site_key"]
+__all__ = [
+    "LOWER",
+    "MARGIN",
+    "UPPER",
+    "FactoryIndex",
+    "Prepared",
+    "classify",
+    "prepare",
+    "score",
+    "site_key",
+]
 
 #: at or above: the same factory, merged automatically (see docs/real-world-formats.md)
 UPPER = 88.0
@@ -177,7 +186,7 @@ def _keys(p: Prepared) -> set[str]:
 class _Block:
     """The factories of one country: records, the strings the first cut compares, and postings."""
 
-    __slots__ = ("records", "names", "addrs", "postings")
+    __slots__ = ("addrs", "names", "postings", "records")
 
     def __init__(self) -> None:
         self.records: list[Prepared] = []

@@ -19,66 +19,23 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import unicodedata
 from collections.abc import Callable
 
 import pycountry
-from anyascii import anyascii
 
-__all__ = ["fold", "name_tokens", "address_tokens", "country_code", "country_names",
-           "parse_workers", "parse_flag", "stable_hash", "LEGAL_FORMS"]
+from imvo.kernel.vocab import COUNTRY_VARIANTS, country_code, fold, joined_words, words
 
-_WORDS = re.compile(r"[a-z]+|[0-9]+")
-
-
-def _is_cjk(ch: str) -> bool:
-    o = ord(ch)
-    return (0x3040 <= o <= 0x30FF or 0x3400 <= o <= 0x9FFF or 0xAC00 <= o <= 0xD7AF
-            or 0xF900 <= o <= 0xFAFF)
-
-
-def _words(text: str) -> list[str]:
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-        text = "".join(ch if ch.isascii() else (f" {anyascii(ch)} " if _is_cjk(ch) else anyascii(ch))
-                       for ch in text)
-    return _WORDS.findall(text.lower().replace("&", " and ").replace("'", ""))
-
-
-def _joined_words(text: str) -> list[str]:
-    """Words with runs of single letters joined: ``P.T.`` -> ``pt``, ``S.A. de C.V.`` -> ``sa de cv``."""
-    words = _words(text)
-    if min(map(len, words), default=2) > 1:
-        return words
-    out: list[str] = []
-    run = ""
-    for t in words:
-        if len(t) == 1 and t.isalpha():
-            run += t
-            continue
-        if run:
-            out.append(run)
-            run = ""
-        out.append(t)
-    if run:
-        out.append(run)
-    return out
-
-
-def fold(text: str) -> str:
-    """Lower-case ASCII words separated by single spaces.
-
-    Unicode is folded (NFKC) and transliterated (anyascii); each CJK character
-    becomes its own syllable so that a name written in Hanzi compares with its
-    pinyin spelling; ``&`` reads as ``and``; every other punctuation mark is a
-    word boundary; letters and digits run together are split (``no56``).
-
-    >>> fold("Ünal Örme  San. & Tic. A.Ş.")
-    'unal orme san and tic a s'
-    >>> fold("广州服装")
-    'guang zhou fu zhuang'
-    """
-    return " ".join(_words(text))
+__all__ = [
+    "LEGAL_FORMS",
+    "address_tokens",
+    "country_code",
+    "country_names",
+    "fold",
+    "name_tokens",
+    "parse_flag",
+    "parse_workers",
+    "stable_hash",
+]
 
 
 # Legal-form and registration words (after folding and joining initials), in many languages.
@@ -107,7 +64,8 @@ _NAME_ABBR = {
     "gmt": "garment", "gmts": "garment", "garmentsltd": "garment", "garm": "garment",
     "tex": "textile", "txt": "textile", "textiles": "textile", "tekstil": "textile",
     "apparels": "apparel", "appl": "apparel", "knits": "knit", "knitting": "knit",
-    "clothing": "apparel", "clothings": "apparel", "knitwears": "knitwear", "fashions": "fashion", "fabrics": "fabric", "mills": "mill",
+    "clothing": "apparel", "clothings": "apparel", "knitwears": "knitwear",
+    "fashions": "fashion", "fabrics": "fabric", "mills": "mill",
     "spg": "spinning", "dyg": "dyeing", "fty": "factory", "fac": "factory",
     "bros": "brothers", "bro": "brothers", "mfy": "factory", "exp": "export", "exports": "export",
     "corpn": "corporation", "dev": "development", "natl": "national", "assoc": "associated",
@@ -157,8 +115,8 @@ def _stem(t: str) -> str:
 
 
 _PHRASE_START = frozenset(p.split()[0] for p in (*_NAME_PHRASES, *_PINYIN_TRADES) if " " in p)
-_PHRASE_RE = re.compile(r"\b(?:%s)\b" % "|".join(
-    sorted((re.escape(p) for p in (*_NAME_PHRASES, *_PINYIN_TRADES) if " " in p), key=len, reverse=True)))
+_PHRASE_RE = re.compile(r"\b(?:{})\b".format("|".join(
+    sorted((re.escape(p) for p in (*_NAME_PHRASES, *_PINYIN_TRADES) if " " in p), key=len, reverse=True))))
 
 
 def _phrase(m: re.Match[str]) -> str:
@@ -197,7 +155,7 @@ _NAME_WORDS = _Memo(_name_word)
 
 def _name_tokens(name: str) -> list[str]:
     memo = _NAME_WORDS
-    out = [w for t in _joined_words(name) if (w := memo[t])]
+    out = [w for t in joined_words(name) if (w := memo[t])]
     if not _PHRASE_START.isdisjoint(out):
         # legal forms and trade words spelled out syllable by syllable (Hanzi, Vietnamese)
         return _PHRASE_RE.sub(_phrase, " ".join(out)).split()
@@ -213,7 +171,7 @@ def name_tokens(name: str) -> list[str]:
     When nothing is left (a name made only of legal words) the folded words
     are returned instead.
     """
-    return _name_tokens(name) or _words(name)
+    return _name_tokens(name) or words(name)
 
 
 @functools.lru_cache(maxsize=512)
@@ -226,7 +184,7 @@ def country_names(code: str) -> frozenset[str]:
             value = getattr(c, attr, None)
             if value:
                 words.update(fold(value).split())
-    for variant, vcode in _COUNTRY_VARIANTS.items():
+    for variant, vcode in COUNTRY_VARIANTS.items():
         if vcode == code:
             words.update(variant.split())
     words -= {"of", "the", "and", "republic", "democratic", "islamic", "people", "peoples", "united"}
@@ -252,7 +210,7 @@ def address_tokens(address: str | None, country: str = "") -> list[str]:
         return []
     drop = country_names(country) if country else frozenset()
     memo = _ADDRESS_WORDS
-    return [w for t in _joined_words(address) if (w := memo[t]) and w not in drop]
+    return [w for t in joined_words(address) if (w := memo[t]) and w not in drop]
 
 
 def stable_hash(*parts: str, length: int = 10) -> str:
@@ -268,63 +226,6 @@ def stable_hash(*parts: str, length: int = 10) -> str:
 # countries
 # ---------------------------------------------------------------------------
 
-# names in common use that pycountry does not know under that spelling (folded)
-_COUNTRY_VARIANTS = {
-    "peoples republic of china": "CN", "pr china": "CN", "p r china": "CN", "prc": "CN",
-    "china mainland": "CN", "mainland china": "CN", "china prc": "CN", "china pr": "CN",
-    "turkey": "TR", "turkiye": "TR", "republic of turkey": "TR",
-    "vietnam": "VN", "viet nam": "VN", "socialist republic of vietnam": "VN",
-    "korea": "KR", "south korea": "KR", "korea south": "KR", "republic of korea": "KR",
-    "korea republic of": "KR", "korea rep": "KR", "north korea": "KP",
-    "taiwan": "TW", "taiwan roc": "TW", "republic of china taiwan": "TW", "chinese taipei": "TW",
-    "hong kong": "HK", "hong kong sar": "HK", "hong kong china": "HK", "hongkong": "HK",
-    "macau": "MO", "macao": "MO", "uk": "GB", "great britain": "GB", "england": "GB",
-    "scotland": "GB", "wales": "GB", "northern ireland": "GB", "britain": "GB",
-    "usa": "US", "us": "US", "u s a": "US", "united states of america": "US", "america": "US",
-    "russia": "RU", "russian federation": "RU", "iran": "IR", "laos": "LA", "lao pdr": "LA",
-    "burma": "MM", "myanmar burma": "MM", "czech republic": "CZ", "czechia": "CZ",
-    "ivory coast": "CI", "cote divoire": "CI", "cote d ivoire": "CI", "swaziland": "SZ",
-    "macedonia": "MK", "north macedonia": "MK", "fyrom": "MK", "moldova": "MD", "syria": "SY",
-    "tanzania": "TZ", "bolivia": "BO", "venezuela": "VE", "palestine": "PS", "vatican": "VA",
-    "holland": "NL", "the netherlands": "NL", "netherlands the": "NL", "brunei": "BN",
-    "cape verde": "CV", "kosovo": "XK", "uae": "AE", "u a e": "AE", "emirates": "AE",
-    "sri lanka": "LK", "ceylon": "LK", "bosnia": "BA", "bosnia herzegovina": "BA",
-    "congo drc": "CD", "drc": "CD", "dr congo": "CD", "democratic republic of congo": "CD",
-    "democratic republic of the congo": "CD", "republic of congo": "CG", "congo brazzaville": "CG",
-    "the gambia": "GM", "gambia": "GM", "east timor": "TL", "micronesia": "FM",
-    "saint lucia": "LC", "st lucia": "LC", "slovak republic": "SK", "kyrgyz republic": "KG",
-}
-
-
-@functools.lru_cache(maxsize=1)
-def _country_index() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for c in pycountry.countries:
-        for attr in ("alpha_2", "alpha_3", "name", "common_name", "official_name"):
-            value = getattr(c, attr, None)
-            if value:
-                index.setdefault(fold(value), c.alpha_2)
-    index["xk"] = index["xkx"] = "XK"
-    for variant, code in _COUNTRY_VARIANTS.items():
-        index[fold(variant)] = code
-    return index
-
-
-def country_code(text: str | None) -> str | None:
-    """An ISO 3166-1 alpha-2 code from a code (alpha-2 or alpha-3) or a name in common use.
-
-    None when the text names no country; never a guess from a partial match.
-    """
-    if not text or not text.strip():
-        return None
-    key = fold(text)
-    index = _country_index()
-    if key in index:
-        return index[key]
-    if key.startswith("the "):
-        return index.get(key[4:])
-    return None
-
 
 # ---------------------------------------------------------------------------
 # workers and flags
@@ -333,7 +234,8 @@ def country_code(text: str | None) -> str | None:
 _NUM = r"(\d{1,3}(?:[,. ]\d{3})+|\d+)"
 _RANGE = re.compile(rf"^{_NUM}\s*(?:-|–|to)\s*{_NUM}$")
 _LESS = re.compile(rf"^(?:<|less than|fewer than|under|below|up to|max\.?)\s*{_NUM}$")
-_MORE = re.compile(rf"^(?:>|more than|over|above|greater than)\s*{_NUM}$|^{_NUM}\s*(?:\+|or more|and more|and above|plus)$")
+_MORE = re.compile(rf"^(?:>|more than|over|above|greater than)\s*{_NUM}$"
+                   rf"|^{_NUM}\s*(?:\+|or more|and more|and above|plus)$")
 
 
 def _int(text: str) -> int:

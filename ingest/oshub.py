@@ -27,13 +27,13 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from imvo.errors import InvalidInput
+from imvo.kernel.errors import InvalidInput
 
 from .canonical import Reject
 from .normalise import country_code, parse_flag, parse_workers
 from .sites import Site
 
-__all__ = ["read_oshub", "OS_ID"]
+__all__ = ["OS_ID", "read_oshub"]
 
 OS_ID = re.compile(r"^[A-Z]{2}[0-9A-Z]{13}$")
 _REQUIRED = ("name",)
@@ -54,7 +54,7 @@ def read_oshub(path: Path) -> tuple[list[Site], list[Reject], dt.date | None]:
     """The sites of an Open Supply Hub download, the rejects, and the latest contribution date."""
     name = path.name
     try:
-        fh = open(path, encoding="utf-8-sig", newline="")
+        fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - opened here, closed by the with below
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     sites: list[Site] = []

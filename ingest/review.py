@@ -16,11 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from imvo.errors import InvalidInput
+from imvo.kernel.errors import InvalidInput
 
-__all__ = ["Pair", "ReviewQueue", "FILE_NAME"]
+__all__ = ["FILE_NAME", "Pair", "ReviewQueue"]
 
 FILE_NAME = "matches.sqlite"
 
@@ -78,7 +78,7 @@ class ReviewQueue:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> ReviewQueue:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

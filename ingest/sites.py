@@ -36,16 +36,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graph.store import GraphStore, GraphView, ReadQuery, RelRow
-from imvo.errors import InvalidInput
+from imvo.graph.store import GraphStore, RelRow, Writer
+from imvo.kernel.errors import InvalidInput
+from imvo.queries.catalogue import FACTORIES_FOR_MATCHING
 
 from .canonical import Batch, LoadResult, Progress, Reject, Row, load_batch
 from .matching import LOWER, FactoryIndex, Prepared, classify, prepare, site_key
 from .normalise import name_tokens, stable_hash
 from .review import ReviewQueue
 
-__all__ = ["Site", "Context", "SiteLoadResult", "Decision", "load_sites", "apply_decisions",
-           "FACTORIES_FOR_MATCHING"]
+__all__ = ["Context", "Decision", "Site", "SiteLoadResult", "apply_decisions", "load_sites"]
 
 
 @dataclass
@@ -102,26 +102,6 @@ class SiteLoadResult(LoadResult):
 
 
 # ---------------------------------------------------------------------------
-# the factories the store already holds
-# ---------------------------------------------------------------------------
-
-def _factories_py(view: GraphView, *, countries: Sequence[str], os_ids: Sequence[str]) -> list[dict[str, Any]]:
-    want_c, want_o = set(countries), set(os_ids)
-    rows = [{"id": f["id"], "name": f.get("name"), "address": f.get("address"),
-             "country": f.get("country"), "os_id": f.get("os_id")}
-            for f in view.nodes("Factory") if f.get("country") in want_c or f.get("os_id") in want_o]
-    rows.sort(key=lambda r: r["id"])
-    return rows
-
-
-FACTORIES_FOR_MATCHING = ReadQuery("factories_for_matching", """
-MATCH (f:Factory) WHERE f.country IN $countries OR f.os_id IN $os_ids
-RETURN f.id AS id, f.name AS name, f.address AS address, f.country AS country, f.os_id AS os_id
-ORDER BY id
-""", _factories_py)
-
-
-# ---------------------------------------------------------------------------
 # resolution
 # ---------------------------------------------------------------------------
 
@@ -144,7 +124,7 @@ def _prepare(site: Site) -> Prepared:
 def load_sites(store: GraphStore, sites: Sequence[Site], ctx: Context, rejects: list[Reject],
                queue_path: Path, progress: Progress | None = None) -> SiteLoadResult:
     """Match ``sites`` against the store, hold the doubtful ones for review, load the rest."""
-    with store.writing() as s, ReviewQueue(queue_path) as queue:
+    with store.writer() as s, ReviewQueue(queue_path) as queue:
         index = FactoryIndex()
         countries = sorted({x.country for x in sites})
         os_ids = sorted({x.os_id for x in sites if x.os_id})
@@ -198,11 +178,11 @@ def _resolve(site: Site, p: Prepared, index: FactoryIndex, known: dict[str, dict
     for cand, _ in found:                       # a person has said so before
         if decisions.get((key, cand.id)) == "accepted":
             return _Resolved(cand.id, cand.id in known, False)
-    verdict, cand, score = classify([cs for cs in found if decisions.get((key, cs[0].id)) != "rejected"])
-    if verdict == "merge" and cand is not None:
-        return _Resolved(cand.id, cand.id in known, False)
-    if verdict == "review" and cand is not None and cand.id in known:
-        return cand, score                      # only factories already in the store go to review
+    verdict, best, score = classify([cs for cs in found if decisions.get((key, cs[0].id)) != "rejected"])
+    if verdict == "merge" and best is not None:
+        return _Resolved(best.id, best.id in known, False)
+    if verdict == "review" and best is not None and best.id in known:
+        return best, score                      # only factories already in the store go to review
     return _Resolved(mine, False, False)
 
 
@@ -219,7 +199,7 @@ def union_id(name: str, country: str) -> str:
     return f"U-{country}-{stable_hash(' '.join(sorted(name_tokens(name))))}"
 
 
-def _load(store: GraphStore, resolved: Sequence[tuple[Site, _Resolved]], ctx: Context,
+def _load(store: Writer, resolved: Sequence[tuple[Site, _Resolved]], ctx: Context,
           rejects: list[Reject], progress: Progress | None) -> SiteLoadResult:
     batch = Batch(source_type=ctx.source_type, reported_on=ctx.reported_on)
     rows: dict[str, list[Row]] = defaultdict(list)
@@ -284,7 +264,7 @@ def _load(store: GraphStore, resolved: Sequence[tuple[Site, _Resolved]], ctx: Co
     stored = store.labels_of([*suppliers, *unions])
     for sid, sv in suppliers.items():
         if sid not in stored:
-            country = sorted(supplier_countries[sid].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+            country = min(supplier_countries[sid].items(), key=lambda kv: (-kv[1], kv[0]))[0]
             rows["suppliers.csv"].append(Row(ctx.file, 0, {**sv, "country": country}))
     for uid, uv in unions.items():
         if uid not in stored:
@@ -307,7 +287,7 @@ def _load(store: GraphStore, resolved: Sequence[tuple[Site, _Resolved]], ctx: Co
     return result
 
 
-def _write_presence(store: GraphStore, presence: Iterable[dict[str, Any]], ctx: Context,
+def _write_presence(store: Writer, presence: Iterable[dict[str, Any]], ctx: Context,
                     result: LoadResult) -> None:
     """REPRESENTS with this source's provenance (the canonical builder names its own file)."""
     rows = [RelRow(p["union_id"], p["factory_id"],
@@ -339,7 +319,7 @@ def apply_decisions(store: GraphStore, queue: ReviewQueue, pair_ids: Sequence[in
     """Decide pending pairs: load the rows that waited on each (``accept``: into the existing
     factory; else as a new factory), in one write session, then record the decisions."""
     out: list[Decision] = []
-    with store.writing() as s:
+    with store.writer() as s:
         for pair_id in pair_ids:
             d = Decision(pair_id, accept)
             out.append(d)

@@ -8,17 +8,14 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-import pycountry
+from imvo.graph.model import Prop
+from imvo.kernel.vocab import country_name, iso_country
 
-from graph.model import Prop
-
-__all__ = ["FieldError", "parse_value", "parse_country", "split_list", "make_parser", "country_name"]
+__all__ = ["FieldError", "country_name", "make_parser", "parse_country", "parse_value", "split_list"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0"}
-# codes in common use that ISO reserves rather than assigns
-_EXTRA_COUNTRIES = {"XK": "Kosovo"}
 
 
 class FieldError(ValueError):
@@ -32,17 +29,10 @@ def split_list(text: str) -> list[str]:
 
 def parse_country(text: str) -> str:
     """An ISO 3166-1 alpha-2 code (case-insensitive) -> the upper-case code."""
-    code = text.strip().upper()
-    if len(code) == 2 and (code in _EXTRA_COUNTRIES or pycountry.countries.get(alpha_2=code)):
+    code = iso_country(text)
+    if code is not None:
         return code
     raise FieldError(f"{text!r} is not an ISO 3166-1 alpha-2 country code")
-
-
-def country_name(code: str) -> str | None:
-    if code in _EXTRA_COUNTRIES:
-        return _EXTRA_COUNTRIES[code]
-    c = pycountry.countries.get(alpha_2=code)
-    return getattr(c, "common_name", None) or getattr(c, "name", None) if c else None
 
 
 def parse_value(text: str | None, prop: Prop, required: bool | None = None) -> Any:
@@ -114,7 +104,7 @@ def make_parser(prop: Prop, required: bool | None = None, country: bool = False)
     def blank() -> None:
         if need:
             raise FieldError("required value is missing")
-        return None
+        return
 
     if country and prop.type == "list":
         def parse(text: str | None) -> Any:
@@ -131,7 +121,7 @@ def make_parser(prop: Prop, required: bool | None = None, country: bool = False)
     elif prop.type == "str" and not prop.enum:
         def parse(text: str | None) -> Any:
             text = (text or "").strip()
-            return text if text else blank()
+            return text if text else blank()  # noqa: FURB110 - blank() raises for a required value
     else:
         def parse(text: str | None) -> Any:
             return parse_value(text, prop, need)

@@ -1,4 +1,4 @@
-"""Access roles (DESIGN.md section 6), enforced where data is read.
+"""Access roles (docs/access.md), enforced where data is read.
 
 - ``secretariat`` sees everything;
 - ``company:<id>`` sees its own sourcing links and public links of others;
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Viewer", "SECRETARIAT", "PUBLIC", "viewer_for_role"]
+__all__ = ["PUBLIC", "SECRETARIAT", "Viewer", "viewer_for_role"]
 
 
 @dataclass(frozen=True)

@@ -3,28 +3,38 @@ companies in several covenants, investors behind a factory, and networkx
 analytics of the co-buyer network (communities, centrality).
 
 Everything goes through the query layer's access rules: hidden sourcing links
-are neither traversed, drawn nor counted beyond what DESIGN.md section 6 allows.
+are neither traversed, drawn nor counted beyond what docs/access.md allows.
 """
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
 
-from graph.model import ACTOR_LABELS, RELS, is_active
-from graph.store import GraphStore
+from imvo.graph.model import ACTOR_LABELS, RELS, is_active
+from imvo.graph.store import GraphStore
 
+from . import args
 from .access import SECRETARIAT, Viewer
 from .core import Node, shared_factories
 from .navigate import list_nodes, neighbours, nodes_by_id
 
 __all__ = [
-    "CountryOverview", "country_overview", "Path", "paths", "find_node", "MultiCovenantCompany",
-    "multi_covenant_companies", "FactoryInvestor", "factory_investors", "CoBuyerNetwork",
+    "CoBuyerNetwork",
+    "CountryOverview",
+    "FactoryInvestor",
+    "MultiCovenantCompany",
+    "Path",
     "co_buyer_network",
+    "country_overview",
+    "factory_investors",
+    "find_node",
+    "multi_covenant_companies",
+    "paths",
 ]
 
 
@@ -45,7 +55,9 @@ def country_overview(store: GraphStore, viewer: Viewer, code: str, *, covenant_i
 
     Counts are visible to every role; no buyer is named here.
     """
-    as_of = as_of or dt.date.today()
+    as_of = args.as_of(as_of)
+    code = args.country(code) or ""
+    covenant_id = args.covenant(store, covenant_id)
     country = nodes_by_id(store, "Country", [code]).get(code)
     if country is None:
         return None
@@ -62,7 +74,7 @@ def country_overview(store: GraphStore, viewer: Viewer, code: str, *, covenant_i
         [e.node for e in located if e.node.label == "Union"],
         sorted({e.node.id: e.node for e in active + located if e.node.label == "NGO"}.values(),
                key=lambda n: n.id),
-        {e.node.id: e.props.get("level") for e in risks})
+        {e.node.id: str(e.props.get("level") or "") for e in risks})
 
 
 # ---------------------------------------------------------------------------
@@ -73,7 +85,7 @@ class Path:
     rels: list[str]        # relationship type of each hop (len(nodes) - 1)
 
 
-_LOOKUP_LABELS = ACTOR_LABELS + ("Covenant", "Country", "Grievance", "Risk")
+_LOOKUP_LABELS = (*ACTOR_LABELS, "Covenant", "Country", "Grievance", "Risk")
 
 
 def find_node(store: GraphStore, id_: str, labels: Sequence[str] = _LOOKUP_LABELS) -> Node | None:
@@ -93,6 +105,10 @@ for _r in RELS:
         _ADJ[_t].append((_r.type, "in", ""))
 
 
+def _key(n: Node) -> tuple[str, str]:
+    return (n.label, n.id)
+
+
 def paths(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *, max_hops: int = 4,
           limit: int = 5, as_of: dt.date | None = None) -> list[Path]:
     """Shortest paths between two nodes (up to ``max_hops``), over relationships the viewer may see.
@@ -102,19 +118,18 @@ def paths(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *, 
     only when active on ``as_of`` (default today).  Country and Risk nodes are
     hubs and are only ends of a path, never stops on it.
     """
-    as_of = as_of or dt.date.today()
+    as_of = args.as_of(as_of)
     start, goal = find_node(store, source_id), find_node(store, target_id)
     if start is None or goal is None or max_hops < 1:
         return []
-    key = lambda n: (n.label, n.id)  # noqa: E731
     g = nx.MultiGraph()
-    g.add_node(key(start), node=start)
-    g.add_node(key(goal), node=goal)
-    frontier = {key(start): start, key(goal): goal}
+    g.add_node(_key(start), node=start)
+    g.add_node(_key(goal), node=goal)
+    frontier = {_key(start): start, _key(goal): goal}
     seen = set(frontier)
     for _ in range(max_hops):
         by_label: dict[str, list[str]] = defaultdict(list)
-        for (label, id_), _n in frontier.items():
+        for (label, id_) in frontier:
             by_label[label].append(id_)
         nxt: dict[tuple[str, str], Node] = {}
         for label, ids in by_label.items():
@@ -124,8 +139,8 @@ def paths(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *, 
                     for e in edges:
                         if ("since" in e.props or "until" in e.props) and not is_active(e.props, as_of):
                             continue
-                        other = key(e.node)
-                        if e.node.label in ("Country", "Risk") and other not in (key(start), key(goal)):
+                        other = _key(e.node)
+                        if e.node.label in ("Country", "Risk") and other not in (_key(start), _key(goal)):
                             continue    # hubs: every factory of a country would connect through them
                         g.add_node(other, node=e.node)
                         g.add_edge((label, anchor), other, type=type_)
@@ -133,7 +148,7 @@ def paths(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *, 
                             seen.add(other)
                             nxt[other] = e.node
         try:
-            length = nx.shortest_path_length(g, key(start), key(goal))
+            length = nx.shortest_path_length(g, _key(start), _key(goal))
         except nx.NetworkXNoPath:
             length = None
         if length is not None and length <= max_hops:
@@ -143,10 +158,10 @@ def paths(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *, 
         frontier = nxt
     out: list[Path] = []
     try:
-        for p in nx.all_shortest_paths(g, key(start), key(goal)):
+        for p in nx.all_shortest_paths(g, _key(start), _key(goal)):
             if len(p) - 1 > max_hops:
                 break
-            rels = [next(iter(g.get_edge_data(a, b).values()))["type"] for a, b in zip(p, p[1:])]
+            rels = [next(iter(g.get_edge_data(a, b).values()))["type"] for a, b in itertools.pairwise(p)]
             out.append(Path([g.nodes[k]["node"] for k in p], rels))
             if len(out) >= limit:
                 break
@@ -166,7 +181,7 @@ class MultiCovenantCompany:
 def multi_covenant_companies(store: GraphStore, *, min_covenants: int = 2,
                              as_of: dt.date | None = None) -> list[MultiCovenantCompany]:
     """Companies that are active parties to at least ``min_covenants`` covenants (most first)."""
-    as_of = as_of or dt.date.today()
+    as_of = args.as_of(as_of)
     covenants = list_nodes(store, "Covenant", limit=10_000).items
     edges = neighbours(store, SECRETARIAT, "Covenant", [c.id for c in covenants], "PARTY_TO", "in", as_of=as_of)
     by_company: dict[str, list[Node]] = defaultdict(list)
@@ -198,7 +213,7 @@ def factory_investors(store: GraphStore, viewer: Viewer, factory_id: str, *,
     Only buyers the viewer may see are followed, so an investor never reveals
     a hidden sourcing link.
     """
-    as_of = as_of or dt.date.today()
+    as_of = args.as_of(as_of)
     buyers = neighbours(store, viewer, "Factory", [factory_id], "SOURCES_FROM", "in", as_of=as_of)[factory_id]
     ids = sorted({e.node.id for e in buyers})
     inv = neighbours(store, viewer, "Company", ids, "INVESTS_IN", "in", as_of=as_of) if ids else {}

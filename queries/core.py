@@ -1,4 +1,4 @@
-"""The four contract questions (DESIGN.md section 7), over either store.
+"""The four contract questions (README.md#graphql), over either store.
 
 Each backend returns the same raw facts through a :class:`ReadQuery` (Cypher
 for Neo4j, Python over the embedded graph); the shared code here applies the
@@ -14,15 +14,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.model import is_active
-from graph.store import GraphStore, GraphView, ReadQuery
+from imvo.graph.model import is_active
+from imvo.graph.store import GraphStore, GraphView, ReadQuery
 
+from . import args
 from .access import Viewer
 
 __all__ = [
-    "Node", "BuyerLink", "SharedFactory", "CoBuyer", "FactoryLeverage", "Opportunity",
-    "shared_factories", "co_buyers", "factory_leverage", "joint_action_opportunities",
-    "factory_context", "RISK_LEVEL_WEIGHT", "score_opportunity",
+    "RISK_LEVEL_WEIGHT",
+    "BuyerLink",
+    "CoBuyer",
+    "FactoryLeverage",
+    "Node",
+    "Opportunity",
+    "SharedFactory",
+    "co_buyers",
+    "factory_context",
+    "factory_leverage",
+    "joint_action_opportunities",
+    "score_opportunity",
+    "shared_factories",
 ]
 
 
@@ -135,7 +146,7 @@ def _signatories(view: GraphView, covenant_id: str | None, as_of: dt.date) -> di
     return out
 
 
-def _fold(links: Iterable[dict]) -> tuple[tuple[str, ...], tuple[float, ...]]:
+def _fold(links: Iterable[dict[str, Any]]) -> tuple[tuple[str, ...], tuple[float, ...]]:
     links = list(links)
     return (tuple(sorted(ln.get("disclosure") or "confidential" for ln in links)),
             tuple(ln["share"] for ln in links if ln.get("share") is not None))
@@ -144,7 +155,7 @@ def _fold(links: Iterable[dict]) -> tuple[tuple[str, ...], tuple[float, ...]]:
 def _shared_py(view: GraphView, *, covenant_id: str | None, country: str | None, as_of: dt.date,
                min_buyers: int) -> list[dict[str, Any]]:
     per_factory: dict[str, dict[str, Any]] = {}
-    buyers: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    buyers: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     for cid in _signatories(view, covenant_id, as_of):
         for props, _, factory in view.out("Company", cid, "SOURCES_FROM"):
             if is_active(props, as_of) and (country is None or factory.get("country") == country):
@@ -173,8 +184,8 @@ WITH f, collect([cid, disclosures, shares]) AS buyers
 # companies' properties are read once for all rows (COMPANIES), instead of once per
 # (factory, buyer) pair: a covenant-wide answer on 100k factories repeated ~115k
 # company maps, most of the bytes on the wire and of the decoding time.
-SHARED = ReadQuery("shared_factories", _SIGNATORY_BUYERS + f"""WHERE size(buyers) >= $min_buyers
-RETURN f {{.*}} AS factory, buyers
+SHARED = ReadQuery("shared_factories", _SIGNATORY_BUYERS + """WHERE size(buyers) >= $min_buyers
+RETURN f {.*} AS factory, buyers
 """, _shared_py)
 
 
@@ -229,8 +240,8 @@ def _factory_buyers_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date) -
         factory = view.node("Factory", fid)
         if factory is None:
             continue
-        by: dict[str, list[dict]] = defaultdict(list)
-        companies: dict[str, dict] = {}
+        by: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        companies: dict[str, dict[str, Any]] = {}
         for props, _, company in view.inc("Factory", fid, "SOURCES_FROM"):
             if is_active(props, as_of):
                 by[company["id"]].append(props)
@@ -257,12 +268,12 @@ RETURN f {{.*}} AS factory, buyers
 def _context_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date,
                 risk: str | None) -> list[dict[str, Any]]:
     rows = []
-    by_country: dict[Any, tuple[list[dict], list[str]]] = {}   # NGOs and risk levels, once per country
+    by_country: dict[Any, tuple[list[dict[str, Any]], list[str]]] = {}   # NGOs and risk levels, once per country
     for fid in ids:
         factory = view.node("Factory", fid)
         if factory is None:
             continue
-        country = factory.get("country")
+        country = str(factory.get("country") or "")
         if country not in by_country:
             by_country[country] = (
                 [n for _, label, n in view.inc("Country", country, "ACTIVE_IN") if label == "NGO"],
@@ -305,7 +316,7 @@ def _joint_py(view: GraphView, *, covenant_id: str | None, country: str | None, 
 # What jointActionOpportunities needs to rank every candidate (the shared factories):
 # the counts that enter the score, without the factories' or companies' properties.
 # Those, and the full context, are then read for the `first` ranked factories only.
-JOINT_CANDIDATES = ReadQuery("joint_candidates", _SIGNATORY_BUYERS + f"""
+JOINT_CANDIDATES = ReadQuery("joint_candidates", _SIGNATORY_BUYERS + """
 WHERE size(buyers) >= 2
 RETURN f.id AS id, f.country AS country, buyers,
   [(:Union)-[r:REPRESENTS]->(f) | r.has_cba] AS union_cba,
@@ -342,16 +353,16 @@ RETURN f {.*} AS factory
 def _cobuyers_py(view: GraphView, *, company_id: str, covenant_id: str | None,
                  as_of: dt.date) -> list[dict[str, Any]]:
     signatory = _signatories(view, covenant_id, as_of)
-    own: dict[str, list[dict]] = defaultdict(list)
-    factories: dict[str, dict] = {}
+    own: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    factories: dict[str, dict[str, Any]] = {}
     for props, _, f in view.out("Company", company_id, "SOURCES_FROM"):
         if is_active(props, as_of):
             own[f["id"]].append(props)
             factories[f["id"]] = f
     rows = []
     for fid, mine in own.items():
-        other: dict[str, list[dict]] = defaultdict(list)
-        companies: dict[str, dict] = {}
+        other: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        companies: dict[str, dict[str, Any]] = {}
         for props, _, c in view.inc("Factory", fid, "SOURCES_FROM"):
             if c["id"] != company_id and c["id"] in signatory and is_active(props, as_of):
                 other[c["id"]].append(props)
@@ -379,7 +390,7 @@ RETURN o {{.*}} AS company, f {{.*}} AS factory, own, other
 # the questions
 # ---------------------------------------------------------------------------
 
-def _buyer_links(rows: list[dict]) -> list[BuyerLink]:
+def _buyer_links(rows: list[dict[str, Any]]) -> list[BuyerLink]:
     return sorted((BuyerLink(Node.of("Company", b["company"]), tuple(sorted(b["disclosures"])),
                              tuple(sorted(b["shares"])), tuple(sorted(b.get("covenants") or ())))
                    for b in rows), key=lambda b: b.company.id)
@@ -387,10 +398,6 @@ def _buyer_links(rows: list[dict]) -> list[BuyerLink]:
 
 def _visible(viewer: Viewer, links: Iterable[BuyerLink]) -> list[Node]:
     return [b.company for b in links if viewer.sees_any(b.company.id, b.disclosures)]
-
-
-def _today() -> dt.date:
-    return dt.date.today()
 
 
 def shared_factories(store: GraphStore, viewer: Viewer, *, covenant_id: str | None = None,
@@ -401,9 +408,10 @@ def shared_factories(store: GraphStore, viewer: Viewer, *, covenant_id: str | No
     Ordered by buyer count descending, then factory id.  ``buyer_count``
     counts all such buyers; ``buyers`` names only those the viewer may see.
     """
-    as_of = as_of or _today()
+    as_of = args.as_of(as_of)
+    covenant_id, country = args.covenant(store, covenant_id), args.country(country)
     rows = _shared_rows(store, covenant_id=covenant_id, country=country, as_of=as_of,
-                        min_buyers=max(int(min_buyers), 1))
+                        min_buyers=args.min_buyers(min_buyers))
     out = []
     for factory, links in rows:
         out.append(SharedFactory(Node.of("Factory", factory), _visible(viewer, links), len(links)))
@@ -419,7 +427,8 @@ def co_buyers(store: GraphStore, viewer: Viewer, *, company_id: str, covenant_id
     both links there are visible to it, so no confidential link is revealed.
     Ordered by shared count descending, then company id.
     """
-    as_of = as_of or _today()
+    as_of = args.as_of(as_of)
+    company_id, covenant_id = args.company(store, company_id), args.covenant(store, covenant_id)
     rows = store.read(COBUYERS, company_id=company_id, covenant_id=covenant_id, as_of=as_of)
     shared: dict[str, list[Node]] = defaultdict(list)
     companies: dict[str, Node] = {}
@@ -444,7 +453,7 @@ def factory_context(store: GraphStore, ids: Sequence[str], *, as_of: dt.date,
                          for u in r["unions"]), key=lambda u: u.union.id)
         ngos = sorted({n["id"]: Node.of("NGO", n) for n in r["ngos"]}.values(), key=lambda n: n.id)
         griev = sorted((Node.of("Grievance", g) for g in r["grievances"]), key=lambda g: g.id)
-        levels = {risk: max(r["risk_levels"], key=RISK_LEVEL_WEIGHT.get)} if r["risk_levels"] and risk else {}
+        levels = {risk: max(r["risk_levels"], key=_level_weight)} if r["risk_levels"] and risk else {}
         out[r["id"]] = FactoryContext(r["id"], unions, ngos, griev, levels)
     return out
 
@@ -463,7 +472,7 @@ def factory_leverage(store: GraphStore, viewer: Viewer, *, factory_id: str,
     only buyers with a visible link, and ``combined_share`` sums only their
     shares; the counts cover all buyers.
     """
-    as_of = as_of or _today()
+    as_of = args.as_of(as_of)
     rows = store.read(FACTORY_BUYERS, ids=[factory_id], as_of=as_of)
     if not rows:
         return None
@@ -476,6 +485,10 @@ def factory_leverage(store: GraphStore, viewer: Viewer, *, factory_id: str,
 
 
 RISK_LEVEL_WEIGHT = {"low": 1, "medium": 2, "high": 3}
+
+
+def _level_weight(level: str) -> int:
+    return RISK_LEVEL_WEIGHT.get(level, 0)
 
 
 def score_opportunity(signatory_buyers: int, combined_share: float | None, risk_level: str | None,
@@ -503,7 +516,9 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
     Ties are broken by factory id.  The score uses the shares the viewer may
     see, so it never encodes a hidden buyer's share.
     """
-    as_of = as_of or _today()
+    as_of = args.as_of(as_of)
+    risk, first = args.risk(risk), args.first(first, 10**9)
+    covenant_id, country = args.covenant(store, covenant_id), args.country(country)
     candidates = store.read(JOINT_CANDIDATES, covenant_id=covenant_id, country=country, as_of=as_of, risk=risk)
     levels = {r["country"]: r["levels"] for r in store.read(COUNTRY_RISK, risk=risk)} if candidates else {}
     ranked = []
@@ -511,7 +526,7 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
         links = sorted((BuyerLink(Node("Company", b[0]), tuple(sorted(b[1])), tuple(sorted(b[2])))
                         for b in r["buyers"]), key=lambda b: b.company.id)
         level_list = levels.get(r["country"])
-        level = max(level_list, key=RISK_LEVEL_WEIGHT.get) if level_list else None
+        level = max(level_list, key=_level_weight) if level_list else None
         score = score_opportunity(len(links), _combined(viewer, links), level, r["grievances"],
                                   len(r["union_cba"]), any(r["union_cba"]))
         ranked.append((-score, r["id"], score, links))

@@ -13,14 +13,22 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
-from graph.model import NODES, is_active, node_type, rel_type
-from graph.store import GraphStore, GraphView, ReadQuery
+from imvo.graph.model import NODES, is_active, node_type, rel_type
+from imvo.graph.store import GraphStore, GraphView, ReadQuery
 
 from .access import Viewer
 from .core import Node
 
-__all__ = ["Edge", "Direction", "nodes_by_id", "neighbours", "search", "list_nodes", "Page",
-           "CONFIDENTIAL_RELS"]
+__all__ = [
+    "CONFIDENTIAL_RELS",
+    "Direction",
+    "Edge",
+    "Page",
+    "list_nodes",
+    "neighbours",
+    "nodes_by_id",
+    "search",
+]
 
 Direction = Literal["out", "in"]
 CONFIDENTIAL_RELS = ("SOURCES_FROM", "BUYS_VIA")   # links whose disclosure governs who sees them
@@ -49,7 +57,7 @@ class Page:
 
 # ---------------------------------------------------------------------------
 
-def _nodes_py(view: GraphView, *, label: str, ids: Sequence[str]) -> list[dict]:
+def _nodes_py(view: GraphView, *, label: str, ids: Sequence[str]) -> list[dict[str, Any]]:
     return [{"n": n} for i in ids if (n := view.node(label, i)) is not None]
 
 
@@ -67,12 +75,12 @@ def nodes_by_id(store: GraphStore, label: str, ids: Sequence[str]) -> dict[str, 
 
 
 def _edges_py(view: GraphView, *, label: str, type_: str, direction: Direction,
-              ids: Sequence[str]) -> list[dict]:
+              ids: Sequence[str]) -> list[dict[str, Any]]:
     step = view.out if direction == "out" else view.inc
     rows = []
     for i in ids:
         for props, other_label, other in step(label, i, type_):
-            rows.append({"anchor": i, "rel": {k: v for k, v in props.items()}, "label": other_label,
+            rows.append({"anchor": i, "rel": dict(props.items()), "label": other_label,
                          "other": other})
     return rows
 
@@ -91,7 +99,7 @@ def _edges_query(label: str, type_: str, direction: Direction) -> ReadQuery:
 
 
 def _visible(viewer: Viewer, type_: str, label: str, direction: Direction, anchor: str,
-             rel: dict, other: Node) -> bool:
+             rel: dict[str, Any], other: Node) -> bool:
     if type_ not in CONFIDENTIAL_RELS or viewer.is_secretariat:
         return True
     buyer = anchor if (direction == "out" and label == "Company") else other.id
@@ -106,7 +114,7 @@ def neighbours(store: GraphStore, viewer: Viewer, label: str, ids: Sequence[str]
     by the other node's id.
     """
     rt = rel_type(type_)
-    if direction == "out" and label not in rt.sources or direction == "in" and label not in rt.targets:
+    if (direction == "out" and label not in rt.sources) or (direction == "in" and label not in rt.targets):
         return {i: [] for i in ids}
     rows = store.read(_edges_query(label, type_, direction), ids=list(dict.fromkeys(ids)))
     out: dict[str, list[Edge]] = defaultdict(list)
@@ -125,7 +133,7 @@ def neighbours(store: GraphStore, viewer: Viewer, label: str, ids: Sequence[str]
 # ---------------------------------------------------------------------------
 
 def _list_py(view: GraphView, *, label: str, country: str | None, text: str | None,
-             where: dict[str, str], ids: list[str] | None, skip: int, limit: int) -> list[dict]:
+             where: dict[str, str], ids: list[str] | None, skip: int, limit: int) -> list[dict[str, Any]]:
     text_l = text.lower() if text else None
     only = set(ids) if ids is not None else None
     found = [n for n in view.nodes(label)
@@ -168,8 +176,9 @@ def list_nodes(store: GraphStore, label: str, *, country: str | None = None, tex
         raise ValueError(f"{label} has no properties {sorted(unknown)}")
     rows = store.read(_list_query(label), country=country, text=text or None, where=dict(where or {}),
                       ids=list(ids) if ids is not None else None, skip=max(offset, 0), limit=max(limit, 0))
-    row = rows[0] if rows else {"total": 0, "items": []}
-    return Page([Node.of(label, n) for n in row["items"]], row["total"], offset)
+    items: list[dict[str, Any]] = rows[0]["items"] if rows else []
+    total = int(rows[0]["total"]) if rows else 0
+    return Page([Node.of(label, n) for n in items], total, offset)
 
 
 SEARCHABLE = tuple(n.label for n in NODES if any(p.name == "name" for p in n.props))

@@ -57,12 +57,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))   # tests/support: the generator, headless Chromium, the server runner
 
-from graph.embedded import FILE_NAME, EmbeddedStore
-from graph.model import rel_key, rel_type
-from graph.neo4j_store import Neo4jStore, make_driver
-from graph.store import GraphStore, NodeRow, RelRow
+from imvo.graph.embedded import FILE_NAME, EmbeddedStore
+from imvo.graph.model import rel_key, rel_type
+from imvo.graph.neo4j_store import Neo4jStore, make_driver
+from imvo.graph.store import GraphStore, NodeRow, RelRow
 
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "imvo-bench"
 RESULTS = ROOT / "bench-results"
@@ -74,7 +74,7 @@ RESULTS = ROOT / "bench-results"
 
 def dataset(work: Path, factories: int, links: int, seed: int = 7) -> Path:
     """The synthetic dataset folder for these sizes, generated once (``<work>/f<F>-l<L>/csv``)."""
-    from ingest.synthetic import generate
+    from support.synthetic import generate
 
     folder = work / f"f{factories}-l{links}" / "csv"
     done = folder / ".bench-complete"
@@ -100,7 +100,7 @@ def neo4j_server(home: Path, heap: str, pagecache: str, fresh: bool = False) -> 
     if uri:
         yield {"uri": uri, "started_here": False, "pid": None, "home": None}
         return
-    from graph import neo4j_launcher
+    from imvo.graph import neo4j_launcher
 
     home.mkdir(parents=True, exist_ok=True)
     neo4j_launcher.stop_instance(home)          # a previous run killed before its stop
@@ -256,12 +256,12 @@ class TimedNeo4j(_Timed, Neo4jStore):
 
 def _load(store: GraphStore, folder: Path) -> dict[str, Any]:
     """read_dataset + load_batch (+ the embedded save), timed by phase."""
-    from ingest.canonical import load_batch, read_dataset
+    from imvo.ingest.canonical import load_batch, read_dataset
 
     t0 = time.perf_counter()
     batch = read_dataset(folder)
     t1 = time.perf_counter()
-    with store.writing() as s:
+    with store.writer() as s:
         result = load_batch(s, batch)
         t2 = time.perf_counter()
     t3 = time.perf_counter()

@@ -20,9 +20,9 @@ import time
 from itertools import accumulate
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))   # tests/support
 
-from ingest.matching import LOWER, UPPER, FactoryIndex, Prepared, classify, prepare  # noqa: E402
+from imvo.ingest.matching import LOWER, UPPER, FactoryIndex, Prepared, classify, prepare
 
 COUNTRIES = (("CN", 30), ("IN", 15), ("BD", 10), ("VN", 8), ("TR", 8), ("ID", 6), ("PK", 5), ("KH", 4),
              ("LK", 3), ("MM", 3), ("PT", 2), ("IT", 2), ("RO", 1), ("MA", 1), ("ET", 1), ("EG", 1))
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             truth[incoming[-1][0]] = origin[0]
         else:
             f = gen.factory(args.existing + i)
-            incoming.append((f"I{i:07d}",) + f[1:])
+            incoming.append((f"I{i:07d}", *f[1:]))
     t_gen = time.perf_counter() - t0
 
     t1, c1 = time.perf_counter(), time.process_time()

@@ -65,10 +65,10 @@ from bench_ingest import (
     write_results,
 )
 
-from graph.embedded import EmbeddedStore
-from graph.store import GraphStore
-from queries import core
-from queries.access import SECRETARIAT
+from imvo.graph.embedded import EmbeddedStore
+from imvo.graph.store import GraphStore
+from imvo.queries import core
+from imvo.queries.access import SECRETARIAT
 
 RISKS = ("living_wage", "freedom_of_association", "health_safety", "forced_labour", "child_labour")
 
@@ -139,8 +139,8 @@ class Api:
         import httpx
         import uvicorn
 
-        from api.app import create_app
-        from imvo.settings import Settings
+        from imvo.api.app import create_app
+        from imvo.kernel.settings import Settings
 
         settings = Settings(IMVO_STORE=store.kind, IMVO_API_TOKENS="bench=secretariat",
                             IMVO_MAX_RESULTS=1_000_000)
@@ -231,7 +231,7 @@ def run_backend(store: GraphStore, qs: dict[str, list[tuple[dict, str, dict]]], 
 
 
 def embedded_store(work: Path, folder: Path, factories: int, links: int) -> tuple[EmbeddedStore, dict]:
-    from ingest.canonical import ingest_dir
+    from imvo.ingest.canonical import ingest_dir
 
     data = work / f"f{factories}-l{links}" / "bench-embedded"
     marker = data / "loaded-from"
@@ -253,7 +253,7 @@ def embedded_store(work: Path, folder: Path, factories: int, links: int) -> tupl
 
 
 def neo4j_loaded(uri: str, folder: Path, home: Path | None, trust: bool = False) -> tuple[GraphStore, dict]:
-    from ingest.canonical import ingest_dir
+    from imvo.ingest.canonical import ingest_dir
 
     store = open_neo4j(uri)
     info: dict[str, Any] = {"uri": uri}

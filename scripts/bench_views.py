@@ -25,21 +25,23 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))   # tests/support: the generator, headless Chromium, the server runner
 
-from graph.embedded import EmbeddedStore
-from queries.access import PUBLIC, SECRETARIAT, Viewer, viewer_for_role
-from viz.headless import Chromium, find_chromium
-from viz.render import render_html
-from viz.views import build_view
+from support.headless import Chromium, find_chromium
+
+from imvo.graph.embedded import EmbeddedStore
+from imvo.queries.access import PUBLIC, SECRETARIAT, Viewer, viewer_for_role
+from imvo.viz.render import render_html
+from imvo.viz.views import build_view
 
 DAY = dt.date(2026, 6, 30)
 
 
 def load(work: Path, factories: int, links: int) -> EmbeddedStore:
     """The synthetic dataset in an embedded store under ``work`` (generated and loaded once)."""
-    from ingest.canonical import ingest_dir
-    from ingest.synthetic import generate
+    from support.synthetic import generate
+
+    from imvo.ingest.canonical import ingest_dir
 
     tag = work / f"f{factories}-l{links}"
     csv, data, done = tag / "csv", tag / "store", tag / "loaded"

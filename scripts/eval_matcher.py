@@ -32,10 +32,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))   # tests/support
 
-from ingest.matching import (LOWER, MARGIN, UPPER, FactoryIndex, Prepared, classify,  # noqa: E402
-                             prepare, score)
+from imvo.ingest.matching import LOWER, MARGIN, UPPER, FactoryIndex, Prepared, classify, prepare, score
 
 # ---------------------------------------------------------------------------
 # realistic material per country
@@ -193,7 +192,7 @@ class Site:
         return f"{self.word} {self.trade}{unit} {legal}"
 
     def address(self) -> str:
-        city, region, post = self.profile.cities[self.city]
+        city, region, _post = self.profile.cities[self.city]
         return self.profile.template.format(n=self.n, m=self.m, street=self.street, area=self.area,
                                             district=self.district, city=city, region=region,
                                             post=self.post) + f", {self.profile.country}"
@@ -376,7 +375,7 @@ def build(rng: random.Random, n: int) -> tuple[list[Pair], list[Prepared]]:
             pairs.append(Pair(base2, other, False, "sister units"))
             continue
         elif kind == 3:      # one group name in two cities
-            o = Site(**{**s.__dict__})
+            o = Site(**s.__dict__)
             o.city = (s.city + 1) % len(p.cities)
             o.area, o.n, o.district = rng.choice(AREAS), rng.randint(1, 480), rng.choice(DISTRICTS)
             o.post = new_site(rng, p).post

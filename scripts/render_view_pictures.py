@@ -18,15 +18,15 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))   # tests/support: the generator, headless Chromium, the server runner
 
 from fastapi import FastAPI
+from support.headless import Chromium, find_chromium, serve_in_thread, with_token
 
-from graph.embedded import EmbeddedStore
-from graph.store import GraphStore
-from imvo.settings import Settings
-from ingest.canonical import ingest_dir
-from viz.headless import Chromium, find_chromium, serve_in_thread, with_token
+from imvo.graph.embedded import EmbeddedStore
+from imvo.graph.store import GraphStore
+from imvo.ingest.canonical import ingest_dir
+from imvo.kernel.settings import Settings
 
 DAY = "2026-06-30"
 PICTURES = [  # file name, URL path, token
@@ -40,7 +40,7 @@ PICTURES = [  # file name, URL path, token
 
 
 def app_for(store: GraphStore) -> FastAPI:
-    from api.app import create_app
+    from imvo.api.app import create_app
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         ingest_dir(sample, ROOT / "samples" / "demo")
         shoot(chromium, sample, PICTURES, args.out)
 
-        from ingest.synthetic import generate
+        from support.synthetic import generate
         generate(Path(tmp) / "synthetic", factories=3000, links=9000, seed=7)
         big = EmbeddedStore(Path(tmp) / "big")
         ingest_dir(big, Path(tmp) / "synthetic")

@@ -18,10 +18,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from neo4j_server import provide_neo4j  # noqa: E402
 
-from graph.embedded import EmbeddedStore  # noqa: E402
-from graph.store import GraphStore  # noqa: E402
+from neo4j_server import provide_neo4j
+
+from imvo.graph.embedded import EmbeddedStore
+from imvo.graph.store import GraphStore
 
 CONTRACT_DIR = ROOT.parent / "shared" / "contract"
 CONTRACT_DATASET = CONTRACT_DIR / "dataset"
@@ -39,7 +40,7 @@ def neo4j_driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         if os.environ.get("IMVO_REQUIRE_NEO4J") == "1":
             pytest.fail(f"Neo4j is required (IMVO_REQUIRE_NEO4J=1) but not available: {why}")
         pytest.skip(f"Neo4j tests skipped: {why}")
-    from graph.neo4j_store import make_driver
+    from imvo.graph.neo4j_store import make_driver
 
     print(f"\n[neo4j] {why}", file=sys.stderr)
     os.environ["IMVO_TEST_NEO4J_URI"] = uri
@@ -52,7 +53,7 @@ def neo4j_driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 def _neo4j_store(driver: object) -> GraphStore:
-    from graph.neo4j_store import Neo4jStore
+    from imvo.graph.neo4j_store import Neo4jStore
 
     return Neo4jStore(
         driver,
@@ -86,7 +87,7 @@ def store(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Itera
 
 
 def _loaded(backend: str, request: pytest.FixtureRequest, folder: Path, cache: dict) -> GraphStore:
-    from ingest.canonical import ingest_dir
+    from imvo.ingest.canonical import ingest_dir
 
     if backend == "embedded":
         if folder not in cache:
@@ -127,55 +128,7 @@ def sample_store(backend: str, request: pytest.FixtureRequest) -> GraphStore:
 # a real HTTP server over a store, for API and view tests
 # ---------------------------------------------------------------------------
 
-TOKENS = "sekret=secretariat,co27=company:C027,co29=company:C029"
-
-
-class LiveServer:
-    """uvicorn serving ``create_app`` in a background thread on a free loopback port."""
-
-    def __init__(self, store: GraphStore, tokens: str = TOKENS) -> None:
-        import socket
-        import threading
-
-        import uvicorn
-
-        from api.app import create_app
-        from imvo.settings import Settings
-
-        settings = Settings(IMVO_API_TOKENS=tokens)  # type: ignore[call-arg]
-        self.app = create_app(settings, store)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        import time
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-
-    def graphql(self, query: str, token: str | None = None, variables: dict | None = None) -> dict:
-        import httpx
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        r = httpx.post(self.url + "/graphql", json={"query": query, "variables": variables or {}},
-                       headers=headers, timeout=60)
-        assert r.status_code < 500, r.text
-        return r.json()
+from support.server import TOKENS, LiveServer  # noqa: F401 - the fixtures below and test modules use them
 
 
 @pytest.fixture

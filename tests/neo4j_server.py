@@ -1,6 +1,6 @@
 """Provide a Neo4j server for the test session, whichever way works here.
 
-Order (DESIGN.md section 5): ``NEO4J_URI`` if set; else testcontainers when a
+Order (docs/configuration.md): ``NEO4J_URI`` if set; else testcontainers when a
 Docker engine answers; else the local launcher when Java and Maven are present;
 else no server, with the reason.
 """
@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from graph import neo4j_launcher
+from imvo.graph import neo4j_launcher
 
 
 def _noop() -> None:

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from graph.model import rel_type
-from graph.store import GraphStore, ReadQuery
-from imvo.errors import InvalidInput
-from ingest import load_path
-from ingest.canonical import ingest_dir
-from queries.access import SECRETARIAT
-from queries.core import shared_factories
+from imvo.graph.model import rel_type
+from imvo.graph.store import GraphStore, ReadQuery
+from imvo.ingest import load_path
+from imvo.ingest.canonical import ingest_dir
+from imvo.kernel.errors import InvalidInput
+from imvo.queries.access import SECRETARIAT
+from imvo.queries.core import shared_factories
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "brandlists"
 ACME = FIXTURES / "acme-2025.csv"
@@ -69,7 +69,7 @@ def _nodes_py(view: Any, *, label: str) -> list[dict[str, Any]]:
 
 def nodes(store: GraphStore, label: str) -> dict[str, dict[str, Any]]:
     """{id: properties} of every node of a declared label."""
-    from graph.model import node_type
+    from imvo.graph.model import node_type
     node_type(label)
     query = ReadQuery(f"test_nodes_{label}", f"MATCH (n:{label}) RETURN properties(n) AS p ORDER BY n.id",
                       lambda view, label: [{"p": n} for n in _nodes_py(view, label=label)])
@@ -201,7 +201,7 @@ def test_xlsx_lists_meet_in_shared_factories(store: GraphStore, tmp_path: Path) 
 def test_mapping_file_and_unmappable_values(store: GraphStore, tmp_path: Path) -> None:
     seed(store, tmp_path)
     csv_file = FIXTURES / "nordwind-custom.csv"
-    with pytest.raises(InvalidInput, match="no header row.*--map"):
+    with pytest.raises(InvalidInput, match=r"no header row.*--map"):
         load_path(store, csv_file, format="brand-list", buyer="NORDWIND", matches=tmp_path / "m.sqlite")
     result = load_path(store, csv_file, format="brand-list", buyer="NORDWIND",
                        mapping=FIXTURES / "nordwind-custom.map", matches=tmp_path / "m.sqlite")

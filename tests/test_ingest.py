@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
-from graph.store import GraphStore
-from ingest.canonical import ingest_dir
-from queries.access import SECRETARIAT
-from queries.navigate import neighbours, nodes_by_id
-
 from conftest import CONTRACT_DATASET, SAMPLE_DIR
+
+from imvo.graph.store import GraphStore
+from imvo.ingest.canonical import ingest_dir
+from imvo.queries.access import SECRETARIAT
+from imvo.queries.navigate import neighbours, nodes_by_id
 
 
 def write(folder: Path, name: str, text: str) -> None:
@@ -161,7 +160,7 @@ def test_bad_rows_are_rejected_with_file_line_column_and_the_rest_loads(store: G
 
 def test_missing_required_column_rejects_the_file_only(store: GraphStore, tmp_path: Path) -> None:
     result = ingest_dir(store, make_dataset(tmp_path / "d", factories="id,name\nF1,Knit\n"))
-    assert [(r.file, r.line, r.column) for r in result.rejects][0] == ("factories.csv", 1, "country")
+    assert next((r.file, r.line, r.column) for r in result.rejects) == ("factories.csv", 1, "country")
     assert store.counts().nodes["Company"] == 2
 
 
@@ -201,9 +200,18 @@ def test_empty_folder_loads_nothing(store: GraphStore, tmp_path: Path) -> None:
 
 
 def test_contract_counts_are_identical_on_both_backends(contract_store: GraphStore, tmp_path: Path) -> None:
-    from graph.embedded import EmbeddedStore
+    from imvo.graph.embedded import EmbeddedStore
     reference = EmbeddedStore(tmp_path / "ref")
     ingest_dir(reference, CONTRACT_DATASET)
     assert contract_store.counts() == reference.counts()
 
 
+
+
+def test_the_format_documentation_is_the_readers_own_declaration() -> None:
+    from conftest import ROOT
+
+    from imvo.ingest.canonical import describe_files
+    doc = (ROOT / "docs" / "canonical-format.md").read_text("utf-8")
+    block = doc.split("<!-- BEGIN GENERATED: describe_files() -->\n", 1)[1].split("\n<!-- END GENERATED -->", 1)[0]
+    assert block == describe_files()

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from test_brandlist import ACME, canonical_dataset, nodes, rels, zenith_xlsx
 
-from graph.embedded import EmbeddedStore
-from ingest.matching import LOWER, UPPER, FactoryIndex, prepare, score, site_key
-from ingest.normalise import address_tokens, country_code, name_tokens, parse_workers
-from ingest.review import ReviewQueue
+from imvo.graph.embedded import EmbeddedStore
+from imvo.ingest.matching import LOWER, UPPER, FactoryIndex, prepare, score, site_key
+from imvo.ingest.normalise import address_tokens, country_code, name_tokens, parse_workers
+from imvo.ingest.review import ReviewQueue
 
 ROOT = Path(__file__).resolve().parent.parent
 IMVO = ROOT / ".venv" / "bin" / "imvo"
@@ -158,8 +158,8 @@ def _matches(data: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[i
         return done.returncode, done.stdout + done.stderr
     from typer.testing import CliRunner
 
-    from imvo.cli_matches import matches_app
-    from imvo.settings import get_settings
+    from imvo.cli.matches import matches_app
+    from imvo.kernel.settings import get_settings
     for k, v in _env(data).items():
         monkeypatch.setenv(k, v)
     get_settings.cache_clear()
@@ -218,8 +218,8 @@ def test_review_queue_from_the_command_line(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_accept_all_above_a_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ingest import load_path
-    from ingest.canonical import ingest_dir
+    from imvo.ingest import load_path
+    from imvo.ingest.canonical import ingest_dir
     data = tmp_path / "data"
     store = EmbeddedStore(data)
     ingest_dir(store, canonical_dataset(tmp_path / "canon"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graph import neo4j_launcher
+from imvo.graph import neo4j_launcher
 
 
 @pytest.mark.neo4j

@@ -8,10 +8,10 @@ import pytest
 from conftest import SHARED_SAMPLES
 from test_brandlist import nodes, rels, seed
 
-from graph.store import GraphStore
-from imvo.errors import InvalidInput
-from ingest import load_path
-from ingest.canonical import ingest_dir
+from imvo.graph.store import GraphStore
+from imvo.ingest import load_path
+from imvo.ingest.canonical import ingest_dir
+from imvo.kernel.errors import InvalidInput
 
 SAMPLE = SHARED_SAMPLES / "oshub-download-wilmar.csv"
 HEADER = ('"os_id","contribution_date","name","address","country_code","country_name","lat","lng",'
@@ -72,13 +72,13 @@ def test_sample_with_a_buyer(store: GraphStore, tmp_path: Path) -> None:
 def test_bands_closed_and_bad_rows(store: GraphStore, tmp_path: Path) -> None:
     path = tmp_path / "osh.csv"
     path.write_text(HEADER + "\n".join([
-        '"BD2019171KC8ZRE","2024-02-01","Sunrise Knit Composite Ltd","Plot 12, Road 5, Uttara EPZ, Dhaka",'
+        ('"BD2019171KC8ZRE","2024-02-01","Sunrise Knit Composite Ltd","Plot 12, Road 5, Uttara EPZ, Dhaka",'
         '"BD","Bangladesh","23.87","90.39","Apparel","Brand A|Brand A|MSI B","1001-5000","Sunrise Group",'
-        '"Cut & Sew","Final Product Assembly","Cutting|Sewing","T-shirts","False"',
-        '"BD2020100AAAAAA","2023-05-05","Old Mill Ltd","Mirpur 10, Dhaka","BD","Bangladesh","","","Apparel",'
-        '"Brand A","250","","","","","","True"',
-        '"TR2021000BBBBBB","2023-05-05","Bad Lat Tekstil","Bursa","TR","Turkey","123","29","","Brand C",'
-        '"about 40","","","","","","False"',
+        '"Cut & Sew","Final Product Assembly","Cutting|Sewing","T-shirts","False"'),
+        ('"BD2020100AAAAAA","2023-05-05","Old Mill Ltd","Mirpur 10, Dhaka","BD","Bangladesh","","","Apparel",'
+        '"Brand A","250","","","","","","True"'),
+        ('"TR2021000BBBBBB","2023-05-05","Bad Lat Tekstil","Bursa","TR","Turkey","123","29","","Brand C",'
+        '"about 40","","","","","","False"'),
         '"XX2021000CCCCCC","2023-05-05","Nowhere","?","","Narnia","","","","","","","","","","","False"',
         '"CN2021000DDDDDD","2023-05-05","","Somewhere","CN","China","","","","","","","","","","","False"',
         '"too","few","fields"',

@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from graph.embedded import EmbeddedStore
-from graph.store import GraphStore
-from ingest.canonical import ingest_dir
-from queries import analytics, core
-from queries.access import PUBLIC, SECRETARIAT, Viewer, viewer_for_role
-
 from conftest import CONTRACT_DIR
+
+from imvo.graph.embedded import EmbeddedStore
+from imvo.graph.store import GraphStore
+from imvo.ingest.canonical import ingest_dir
+from imvo.queries import analytics, core
+from imvo.queries.access import PUBLIC, SECRETARIAT, Viewer, viewer_for_role
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -83,8 +82,8 @@ def test_joint_action_candidates_match_the_contract(contract_store: GraphStore, 
 
 
 def test_score_rises_with_each_factor() -> None:
-    base = dict(signatory_buyers=2, combined_share=0.2, risk_level="medium", open_grievances=0, unions=0,
-                has_cba=False)
+    base = {"signatory_buyers": 2, "combined_share": 0.2, "risk_level": "medium", "open_grievances": 0, "unions": 0,
+                "has_cba": False}
     s0 = core.score_opportunity(**base)  # type: ignore[arg-type]
     for change in ({"signatory_buyers": 3}, {"combined_share": 0.5}, {"risk_level": "high"},
                    {"open_grievances": 1}, {"unions": 1}):
@@ -134,7 +133,7 @@ def test_both_backends_give_identical_answers(dataset: str, request: pytest.Fixt
     if dataset == "sample":
         folder = SAMPLE_DIR
     else:
-        from ingest.synthetic import generate
+        from support.synthetic import generate
         folder = tmp_path / "gen"
         generate(folder, factories=1500, links=4500, seed=11)
     neo = _loaded("neo4j", request, folder, {})

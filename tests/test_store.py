@@ -5,13 +5,13 @@ import datetime as dt
 
 import pytest
 
-from graph.store import GraphStore, NodeRow, ReadQuery, RelRow
-from queries.navigate import neighbours, nodes_by_id
-from queries.access import SECRETARIAT
+from imvo.graph.store import GraphStore, NodeRow, ReadQuery, RelRow, WriteOutsideWriter
+from imvo.queries.access import SECRETARIAT
+from imvo.queries.navigate import neighbours, nodes_by_id
 
 
 def _seed(store: GraphStore) -> None:
-    with store.writing() as s:
+    with store.writer() as s:
         s.ensure_nodes("Country", ["BD", "NL"])
         s.merge_nodes("Company", [NodeRow("C1", {"name": "Brand One", "country": "NL", "kind": "brand"}),
                                   NodeRow("C2", {"name": "Brand Two", "country": "NL", "kind": "brand"})])
@@ -54,7 +54,7 @@ def test_properties_round_trip_with_their_types(store: GraphStore) -> None:
 
 def test_update_replaces_given_properties_and_null_removes(store: GraphStore) -> None:
     _seed(store)
-    with store.writing() as s:
+    with store.writer() as s:
         s.merge_nodes("Factory", [NodeRow("F1", {"name": "Knit Limited", "workers": None})])
         s.merge_rels("SOURCES_FROM", "Company", "Factory",
                      [RelRow("C1", "F1", {"since": dt.date(2020, 1, 1), "share": 0.35, "disclosure": None})])
@@ -67,7 +67,7 @@ def test_update_replaces_given_properties_and_null_removes(store: GraphStore) ->
 
 
 def test_ensure_nodes_keeps_properties(store: GraphStore) -> None:
-    with store.writing() as s:
+    with store.writer() as s:
         s.merge_nodes("Country", [NodeRow("BD", {"name": "Bangladesh"})])
         s.ensure_nodes("Country", ["BD", "VN"])
     got = nodes_by_id(store, "Country", ["BD", "VN"])
@@ -76,7 +76,7 @@ def test_ensure_nodes_keeps_properties(store: GraphStore) -> None:
 
 def test_relationship_without_endpoint_is_not_created(store: GraphStore) -> None:
     _seed(store)
-    with store.writing() as s:
+    with store.writer() as s:
         s.merge_rels("SOURCES_FROM", "Company", "Factory", [RelRow("C1", "F404", {})])
     assert store.counts().rels["SOURCES_FROM"] == 3
 
@@ -89,12 +89,39 @@ def test_labels_of_finds_actor_ids(store: GraphStore) -> None:
 
 
 def test_undeclared_properties_and_endpoints_are_refused(store: GraphStore) -> None:
-    with pytest.raises(ValueError):
-        store.merge_nodes("Factory", [NodeRow("F9", {"colour": "red"})])
-    with pytest.raises(ValueError):
-        store.merge_rels("SOURCES_FROM", "Factory", "Company", [])
-    with pytest.raises(KeyError):
-        store.merge_nodes("Planet", [])
+    with store.writer() as w:
+        with pytest.raises(ValueError):
+            w.merge_nodes("Factory", [NodeRow("F9", {"colour": "red"})])
+        with pytest.raises(ValueError):
+            w.merge_rels("SOURCES_FROM", "Factory", "Company", [])
+        with pytest.raises(KeyError):
+            w.merge_nodes("Planet", [])
+
+
+def test_a_write_outside_a_writer_is_refused(store: GraphStore) -> None:
+    """The store has no write methods, and a writer refuses writes once its block has ended."""
+    assert not any(hasattr(store, name) for name in ("merge_nodes", "merge_rels", "ensure_nodes"))
+    with store.writer() as w:
+        w.merge_nodes("Country", [NodeRow("BD", {"name": "Bangladesh"})])
+    before = store.version()
+    for attempt in (lambda: w.merge_nodes("Country", [NodeRow("NL", {"name": "Netherlands"})]),
+                    lambda: w.ensure_nodes("Country", ["VN"]),
+                    lambda: w.merge_rels("LOCATED_IN", "Country", "Country", []),
+                    w.clear):
+        with pytest.raises(WriteOutsideWriter):
+            attempt()
+    assert store.labels_of(["BD", "NL", "VN"], ("Country",)) == {"BD": "Country"}
+    assert store.version() == before
+
+
+def test_every_write_session_bumps_the_version(store: GraphStore) -> None:
+    v0 = store.version()
+    with store.writer() as w:
+        w.merge_nodes("Country", [NodeRow("BD", {"name": "Bangladesh"})])
+    v1 = store.version()
+    with store.writer():
+        pass                                   # nothing written: the version stays
+    assert v1 > v0 and store.version() == v1
 
 
 def _echo(view, *, x):  # type: ignore[no-untyped-def]
@@ -121,7 +148,7 @@ def test_ping(store: GraphStore) -> None:
 
 
 def test_embedded_store_survives_a_reopen(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from graph.embedded import EmbeddedStore
+    from imvo.graph.embedded import EmbeddedStore
     s = EmbeddedStore(tmp_path)
     _seed(s)
     again = EmbeddedStore(tmp_path)
@@ -130,7 +157,7 @@ def test_embedded_store_survives_a_reopen(tmp_path) -> None:  # type: ignore[no-
 
 
 def test_embedded_store_sees_another_process_writing(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from graph.embedded import EmbeddedStore
+    from imvo.graph.embedded import EmbeddedStore
     reader = EmbeddedStore(tmp_path)
     assert reader.counts().nodes["Company"] == 0
     _seed(EmbeddedStore(tmp_path))
@@ -138,8 +165,27 @@ def test_embedded_store_sees_another_process_writing(tmp_path) -> None:  # type:
 
 
 def test_unreadable_embedded_store_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from graph.embedded import EmbeddedStore
-    from imvo.errors import StoreUnavailable
+    from imvo.graph.embedded import EmbeddedStore
+    from imvo.kernel.errors import StoreUnavailable
     (tmp_path / "graph.pickle").write_bytes(b"not a pickle")
     with pytest.raises(StoreUnavailable, match="cannot read"):
         EmbeddedStore(tmp_path)
+
+
+def test_deleting_relationships_and_nodes(store: GraphStore) -> None:
+    _seed(store)
+    with store.writer() as w:
+        w.delete_rels("SOURCES_FROM", "Company", "Factory", [("C1", "F1", "2015-01-01"), ("C1", "F1", "1999-01-01"),
+                                                              ("C9", "F1", "")])
+    edges = neighbours(store, SECRETARIAT, "Factory", ["F1"], "SOURCES_FROM", "in")["F1"]
+    assert sorted((e.node.id, str(e.get("since"))) for e in edges) == [("C1", "2020-01-01"), ("C2", "None")]
+    assert store.counts().rels["SOURCES_FROM"] == 2
+    with store.writer() as w:
+        w.delete_nodes("Company", ["C1", "C404"])
+    c = store.counts()
+    assert c.nodes["Company"] == 1 and c.rels["SOURCES_FROM"] == 1 and c.rels["LOCATED_IN"] == 1
+    assert store.labels_of(["C1", "C2"], ("Company",)) == {"C2": "Company"}
+    with store.writer() as w:
+        w.delete_nodes("Factory", ["F1"])
+    c = store.counts()
+    assert c.nodes["Factory"] == 0 and c.rels["SOURCES_FROM"] == 0 and c.rels["LOCATED_IN"] == 0

@@ -1,4 +1,4 @@
-"""Network views (DESIGN.md section 9): built from the query layer, per role, offline, served and exported.
+"""Network views (docs/views.md): built from the query layer, per role, offline, served and exported.
 
 The view graphs are compared with the query results they come from; the
 pages with the view graphs.  Runs on both backends through ``sample_store``.
@@ -17,15 +17,15 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from graph.store import GraphStore
-from imvo.errors import InvalidInput, NotFound
-from queries.access import PUBLIC, SECRETARIAT, Viewer, viewer_for_role
-from queries.analytics import country_overview, paths
-from queries.core import co_buyers, factory_leverage, shared_factories
-from queries.navigate import neighbours
-from viz.model import MAX_NODES, ViewEdge, ViewGraph, ViewNode
-from viz.render import VIS_JS, network_data, render_html
-from viz.views import (
+from imvo.graph.store import GraphStore
+from imvo.kernel.errors import InvalidInput, NotFound
+from imvo.queries.access import PUBLIC, SECRETARIAT, Viewer, viewer_for_role
+from imvo.queries.analytics import country_overview, paths
+from imvo.queries.core import co_buyers, factory_leverage, shared_factories
+from imvo.queries.navigate import neighbours
+from imvo.viz.model import MAX_NODES, ViewEdge, ViewGraph, ViewNode
+from imvo.viz.render import VIS_JS, network_data, render_html
+from imvo.viz.views import (
     TOP_MEMBERS,
     build_view,
     company_view,
@@ -244,9 +244,10 @@ def test_view_graph_rejects_dangling_edges() -> None:
 
 @pytest.fixture(scope="module")
 def big_store(tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
-    from graph.embedded import EmbeddedStore
-    from ingest.canonical import ingest_dir
-    from ingest.synthetic import generate
+    from support.synthetic import generate
+
+    from imvo.graph.embedded import EmbeddedStore
+    from imvo.ingest.canonical import ingest_dir
 
     folder = tmp_path_factory.mktemp("big-csv")
     generate(folder, factories=2500, links=7500, seed=3)
@@ -299,8 +300,8 @@ TOKENS = {"tok-sec": "secretariat", "tok-c001": "company:C001", "tok-c027": "com
 
 @pytest.fixture
 def client(sample_store: GraphStore) -> Iterator[TestClient]:
-    from api.app import create_app
-    from imvo.settings import Settings
+    from imvo.api.app import create_app
+    from imvo.kernel.settings import Settings
 
     settings = Settings(api_tokens=",".join(f"{t}={r}" for t, r in TOKENS.items()))  # type: ignore[call-arg]
     with warnings.catch_warnings():    # the GraphQL schema's own deprecations are tested elsewhere
@@ -347,7 +348,7 @@ def test_route_errors_are_html_pages(client: TestClient) -> None:
 
 @pytest.fixture
 def cli() -> typer.Typer:
-    from viz.cli import view_command
+    from imvo.cli.view import view_command
 
     app = typer.Typer()
     app.command("view")(view_command)
@@ -357,7 +358,7 @@ def cli() -> typer.Typer:
 
 def test_cli_writes_the_served_page(cli: typer.Typer, client: TestClient, sample_store: GraphStore,
                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("graph.open_store", lambda settings: _Unclosable(sample_store))
+    monkeypatch.setattr("imvo.graph.open_store", lambda **options: _Unclosable(sample_store))
     for kind, ids in ALL_VIEWS:
         out = tmp_path / f"{kind}.html"
         args = ["view", kind, ",".join(ids), "-o", str(out), "--as", "company:C001", "--as-of", str(DAY)]
@@ -368,7 +369,7 @@ def test_cli_writes_the_served_page(cli: typer.Typer, client: TestClient, sample
         assert out.read_text("utf-8") == served.text
     res = CliRunner().invoke(cli, ["view", "path", COMPANY, "U101", "-o", str(tmp_path / "p2.html")])
     assert res.exit_code == 0 and "as public" in res.output
-    for args, msg in [(["factory", "NOPE"], "no factory"), (["factory", FACTORY, "--as-of", "June"], "--as-of"),
+    for args, msg in [(["factory", "NOPE"], "unknown factory"), (["factory", FACTORY, "--as-of", "June"], "--as-of"),
                       (["factory", FACTORY, "--as", "boss"], "unknown role"), (["planet", "X"], "unknown view")]:
         res = CliRunner().invoke(cli, ["view", *args, "-o", str(tmp_path / "x.html")])
         assert res.exit_code == 1 and msg in res.output, res.output

@@ -21,14 +21,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from support.headless import Chromium, PageState, find_chromium, pixel_variety, serve_in_thread, with_token
 from test_views import external_urls
 
-from graph.store import GraphStore
-from queries.access import PUBLIC, Viewer, viewer_for_role
-from queries.analytics import country_overview, paths
-from queries.core import co_buyers, factory_leverage, shared_factories
-from viz.headless import Chromium, PageState, find_chromium, pixel_variety, serve_in_thread, with_token
-from viz.views import build_view
+from imvo.graph.store import GraphStore
+from imvo.queries.access import PUBLIC, Viewer, viewer_for_role
+from imvo.queries.analytics import country_overview, paths
+from imvo.queries.core import co_buyers, factory_leverage, shared_factories
+from imvo.viz.views import build_view
 
 pytestmark = pytest.mark.browser
 
@@ -91,8 +91,8 @@ def url_of(base: str, kind: str, ids: list[str]) -> str:
 @pytest.mark.parametrize("kind,ids", VIEWS, ids=[k for k, _ in VIEWS])
 def test_view_in_chromium(chromium: Chromium, sample_store: GraphStore, kind: str, ids: list[str],
                           tmp_path: Path) -> None:
-    from api.app import create_app
-    from imvo.settings import Settings
+    from imvo.api.app import create_app
+    from imvo.kernel.settings import Settings
 
     settings = Settings(api_tokens=",".join(f"{t}={r}" for t, r in TOKENS.items()))  # type: ignore[call-arg]
     with warnings.catch_warnings():    # the GraphQL schema's own deprecations are tested elsewhere
@@ -133,8 +133,8 @@ def test_view_in_chromium(chromium: Chromium, sample_store: GraphStore, kind: st
 
 def test_blank_canvas_is_detected(chromium: Chromium, tmp_path: Path) -> None:
     """The drawn-canvas check tells an empty network from a drawn one."""
-    from viz.model import ViewGraph
-    from viz.render import render_html
+    from imvo.viz.model import ViewGraph
+    from imvo.viz.render import render_html
 
     page = tmp_path / "empty.html"
     page.write_text(render_html(ViewGraph("factory", "F0", "empty", DAY, "public")), "utf-8")

@@ -14,9 +14,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import pyvis  # type: ignore[import-untyped]
+import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pyvis.network import Network  # type: ignore[import-untyped]
+from pyvis.network import Network
 
 from .model import EDGE_STYLES, NODE_STYLES, NodeStyle, ViewGraph
 

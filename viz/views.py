@@ -1,4 +1,4 @@
-"""The network views (DESIGN.md section 9), each built only from query-layer results.
+"""The network views (docs/views.md), each built only from query-layer results.
 
 One function per view returns a :class:`~viz.model.ViewGraph`; every function
 takes the viewer and passes it to the query layer, which applies the access
@@ -20,13 +20,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from graph.model import rel_type
-from graph.store import GraphStore
-from imvo.errors import InvalidInput, NotFound
-from queries.access import Viewer
-from queries.analytics import country_overview, find_node, paths
-from queries.core import Node, co_buyers, factory_leverage, shared_factories
-from queries.navigate import Edge, neighbours, nodes_by_id
+from imvo.graph.model import rel_type
+from imvo.graph.store import GraphStore
+from imvo.kernel.errors import InvalidInput, NotFound
+from imvo.queries import args
+from imvo.queries.access import Viewer
+from imvo.queries.analytics import country_overview, find_node, paths
+from imvo.queries.core import Node, co_buyers, factory_leverage, shared_factories
+from imvo.queries.navigate import Edge, neighbours, nodes_by_id
 
 from .model import MAX_NODES, ViewEdge, ViewGraph, ViewNode, node_key
 
@@ -101,7 +102,7 @@ def _link_facts(edges: Sequence[Edge]) -> Facts:
 def _node(n: Node, kind: str | None = None, value: float = 1.0, extra: Facts = ()) -> ViewNode:
     name = n.name or n.id
     return ViewNode(node_key(n.label, n.id), kind or n.label, str(name), value,
-                    (("type", n.label),) + _facts(n.props) + extra)
+                    (("type", n.label), *_facts(n.props), *extra))
 
 
 def _new(kind: str, subject: str, title: str, viewer: Viewer, as_of: dt.date, focus: str | None) -> ViewGraph:
@@ -126,10 +127,10 @@ def factory_view(store: GraphStore, viewer: Viewer, factory_id: str, *,
     details, suppliers and the country).  Hidden buyers appear only in the
     factory's buyer count.
     """
-    as_of = as_of or dt.date.today()
+    as_of = args.as_of(as_of)
     lev = factory_leverage(store, viewer, factory_id=factory_id, as_of=as_of)
     if lev is None:
-        raise NotFound(f"no factory with id {factory_id!r}")
+        raise NotFound(f"unknown factory {factory_id!r}")
     f = lev.factory
     hidden = lev.buyer_count - len(lev.buyers)
     g = _new("factory", f.id, f"Factory {f.name or f.id}", viewer, as_of, node_key("Factory", f.id))
@@ -192,10 +193,8 @@ def company_view(store: GraphStore, viewer: Viewer, company_id: str, *,
     Aggregated (company to company, labelled with the number of shared
     factories) when the factories would not fit.
     """
-    as_of = as_of or dt.date.today()
-    company = nodes_by_id(store, "Company", [company_id]).get(company_id)
-    if company is None:
-        raise NotFound(f"no company with id {company_id!r}")
+    as_of = args.as_of(as_of)
+    company = nodes_by_id(store, "Company", [args.company(store, company_id)])[company_id.strip()]
     found = co_buyers(store, viewer, company_id=company_id, as_of=as_of)
     factories: dict[str, Node] = {f.id: f for cb in found for f in cb.shared_factories}
     buyers_at: Counter[str] = Counter(f.id for cb in found for f in cb.shared_factories)
@@ -262,10 +261,8 @@ def covenant_view(store: GraphStore, viewer: Viewer, covenant_id: str, *,
     buyers the viewer may see, and every buyer count).  Aggregated by country
     when it would not fit.
     """
-    as_of = as_of or dt.date.today()
-    cov = nodes_by_id(store, "Covenant", [covenant_id]).get(covenant_id)
-    if cov is None:
-        raise NotFound(f"no covenant with id {covenant_id!r}")
+    as_of = args.as_of(as_of)
+    cov = nodes_by_id(store, "Covenant", [args.covenant(store, covenant_id) or ""])[covenant_id.strip()]
     parties = neighbours(store, viewer, "Covenant", [cov.id], "PARTY_TO", "in", as_of=as_of)[cov.id]
     shared = shared_factories(store, viewer, covenant_id=cov.id, min_buyers=2, as_of=as_of)
     ck = node_key("Covenant", cov.id)
@@ -371,8 +368,11 @@ def country_view(store: GraphStore, viewer: Viewer, code: str, *, as_of: dt.date
     NGOs, risk levels), :func:`queries.core.shared_factories` (factories and
     visible buyers) and :func:`queries.navigate.neighbours`.
     """
-    as_of = as_of or dt.date.today()
-    code = code.strip().upper()
+    as_of = args.as_of(as_of)
+    try:
+        code = args.country(code) or ""
+    except InvalidInput:
+        raise NotFound(f"no country with code {code!r}") from None
     ov = country_overview(store, viewer, code, as_of=as_of)
     if ov is None:
         raise NotFound(f"no country with code {code!r}")
@@ -445,7 +445,7 @@ def path_view(store: GraphStore, viewer: Viewer, source_id: str, target_id: str,
     Built from :func:`queries.analytics.paths`; each hop is drawn in the
     direction the model declares for its relationship type.
     """
-    as_of = as_of or dt.date.today()
+    as_of = args.as_of(as_of)
     a, b = find_node(store, source_id), find_node(store, target_id)
     for id_, n in ((source_id, a), (target_id, b)):
         if n is None:

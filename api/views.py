@@ -1,4 +1,4 @@
-"""The network views over HTTP (DESIGN.md section 9).
+"""The network views over HTTP (docs/views.md).
 
 ``GET /views/factory/{id}``, ``/views/company/{id}``, ``/views/covenant/{id}``,
 ``/views/country/{code}`` and ``/views/path?from=A&to=B``, each with an
@@ -9,7 +9,6 @@ missing argument, 404 for an unknown id, 503 when the store cannot be reached.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -17,30 +16,21 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import StoreDep, ViewerDep
-from graph.store import GraphStore
-from imvo.errors import InvalidInput, NotFound, StoreUnavailable
-from queries.access import Viewer
+from imvo.api.deps import StoreDep, ViewerDep
+from imvo.graph.store import GraphStore
+from imvo.kernel.errors import InvalidInput, NotFound, StoreUnavailable
+from imvo.queries.access import Viewer
+from imvo.queries.args import parse_as_of
+from imvo.viz.render import error_page, render_html
+from imvo.viz.views import build_view
 
-from .render import error_page, render_html
-from .views import build_view
-
-__all__ = ["parse_as_of", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/views", tags=["views"], default_response_class=HTMLResponse)
 AsOf = Annotated[str | None, Query(alias="asOf", description="the date to look at, YYYY-MM-DD (default today)")]
-_PAGE: dict[int | str, dict[str, Any]] = {200: {"content": {"text/html": {}}, "description": "the view as a self-contained HTML page"},
-         400: {"description": "bad asOf or arguments (HTML)"}, 404: {"description": "unknown id (HTML)"}}
-
-
-def parse_as_of(value: str | None, name: str = "asOf") -> dt.date | None:
-    """``YYYY-MM-DD`` -> date; ``None``/empty -> None (today); anything else -> InvalidInput."""
-    if value is None or not value.strip():
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(f"{name} {value!r} is not a date YYYY-MM-DD") from None
+_PAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "the view as a self-contained HTML page"},
+    400: {"description": "bad asOf or arguments (HTML)"}, 404: {"description": "unknown id (HTML)"}}
 
 
 def _page(store: GraphStore, viewer: Viewer, kind: str, ids: Sequence[str], as_of: str | None) -> HTMLResponse:

@@ -1,4 +1,4 @@
-"""The `imvo` command line (DESIGN.md section 8).
+"""The `imvo` command line (README.md#command-line).
 
 Every error a user can cause ends in one line on stderr and a non-zero exit
 code, never a traceback: 0 success, 2 rows rejected, 1 fatal.
@@ -12,15 +12,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from imvo.errors import ImvoError
-from imvo.settings import Settings, get_settings
+from imvo.kernel.errors import ImvoError
+from imvo.kernel.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from imvo.graph.store import GraphStore
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="IMVO leverage graph: covenants, supply chains and joint leverage.")
@@ -28,20 +31,21 @@ neo4j_app = typer.Typer(no_args_is_help=True, help="Run a local Neo4j (Java, no 
 app.add_typer(neo4j_app, name="neo4j")
 
 
-def _register_subcommands() -> None:
-    from imvo.cli_matches import matches_app
-    from viz.cli import view_command
-    app.command("view", help="Write a network view (the page the API serves) to an HTML file.")(view_command)
-    app.add_typer(matches_app, name="matches", help="Review queue of uncertain factory matches.")
-
-
-_register_subcommands()
-
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_ROOT / "samples" / "demo"
+
+
+def _register_subcommands() -> None:
+    from .matches import matches_app
+    from .view import view_command
+    app.command("view", help="Write a network view (the page the API serves) to an HTML file.")(view_command)
+    app.add_typer(matches_app, name="matches", help="Review queue of uncertain factory matches.")
+
+
+_register_subcommands()
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -60,9 +64,17 @@ def _user_errors() -> Iterator[None]:
         raise fail("interrupted", 130) from None
 
 
-def _open_store(settings: Settings):  # noqa: ANN202 - GraphStore; imported lazily for start-up time
-    from graph import open_store
-    return open_store(settings)
+def _settings() -> Settings:
+    """The settings, or one line naming the bad variable and exit 1."""
+    try:
+        return get_settings()
+    except ImvoError as exc:
+        raise fail(str(exc)) from None
+
+
+def _open_store(settings: Settings | None = None) -> GraphStore:
+    from imvo.graph import open_store
+    return open_store(**(settings or _settings()).store_options())
 
 
 @contextmanager
@@ -87,30 +99,28 @@ def _progress(enabled: bool = True) -> Iterator[Callable[[str, int], None]]:
 def ingest(
     path: Annotated[Path, typer.Argument(help="a dataset folder (canonical) or a file (oshub, brand-list)")],
     format: Annotated[str, typer.Option("--format", "-f", help="canonical | oshub | brand-list")] = "canonical",
-    buyer: Annotated[Optional[str], typer.Option(help="the buying company's id (brand-list)")] = None,
-    map: Annotated[Optional[Path], typer.Option("--map", help="a column mapping file (brand-list)")] = None,
-    report: Annotated[Optional[Path], typer.Option(help="where to write the rejected rows (CSV)")] = None,
-    reported_on: Annotated[Optional[str], typer.Option(help="the source's reporting date, YYYY-MM-DD")] = None,
+    buyer: Annotated[str | None, typer.Option(help="the buying company's id (brand-list)")] = None,
+    map: Annotated[Path | None, typer.Option("--map", help="a column mapping file (brand-list)")] = None,
+    report: Annotated[Path | None, typer.Option(help="where to write the rejected rows (CSV)")] = None,
+    reported_on: Annotated[str | None, typer.Option(help="the source's reporting date, YYYY-MM-DD")] = None,
 ) -> None:
     """Load a dataset; rejected rows are reported and written to a report file (exit 2)."""
-    from ingest import load_path
-    settings = get_settings()
+    from imvo.ingest import load_path
+    from imvo.ingest.review import FILE_NAME as MATCHES_FILE
+    from imvo.queries.args import parse_as_of
+    settings = _settings()
     if not path.exists():
         raise fail(f"{path} does not exist")
     if format not in ("canonical", "oshub", "brand-list"):
         raise fail(f"unknown format {format!r}: use canonical, oshub or brand-list")
     with _user_errors():
-        rdate = None
-        if reported_on:
-            try:
-                rdate = dt.date.fromisoformat(reported_on)
-            except ValueError:
-                raise fail(f"--reported-on {reported_on!r} is not a date YYYY-MM-DD") from None
+        rdate = parse_as_of(reported_on, "--reported-on")
         store = _open_store(settings)
         try:
             with _progress() as progress:
                 result = load_path(store, path, format=format, buyer=buyer, mapping=map,
-                                   reported_on=rdate, progress=progress)
+                                   reported_on=rdate, progress=progress,
+                                   matches=settings.data_dir / MATCHES_FILE)
         finally:
             store.close()
     n_rows = sum(result.loaded.values())
@@ -121,7 +131,7 @@ def ingest(
     if held:
         out.print(f"{held} rows wait for a match decision: imvo matches list")
     if result.rejects:
-        from ingest.canonical import write_report
+        from imvo.ingest.canonical import write_report
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         target = report or settings.data_dir / "reports" / f"ingest-{stamp}-rejects.csv"
         try:
@@ -140,9 +150,8 @@ def ingest(
 @app.command()
 def status() -> None:
     """The store in use and its node / relationship counts per label and type."""
-    settings = get_settings()
     with _user_errors():
-        store = _open_store(settings)
+        store = _open_store()
         try:
             counts = store.counts()
         finally:
@@ -165,13 +174,16 @@ def serve(
 ) -> None:
     """Serve the GraphQL API (/graphql), the network views (/views/...) and /health."""
     import uvicorn
+    settings = _settings()
     with _user_errors():
+        _open_store(settings).close()      # a bad store setting is one line here, not a traceback in a worker
+        from imvo.api.app import create_app
+        create_app(settings)               # likewise bad tokens
         if workers > 1:
-            uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+            uvicorn.run("imvo.api.app:create_app", factory=True, host=host, port=port, workers=workers,
                         log_level="info")
         else:
-            from api.app import create_app
-            uvicorn.run(create_app(), host=host, port=port, log_level="info")
+            uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 @app.command()
@@ -180,8 +192,8 @@ def demo(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
 ) -> None:
     """Load the bundled sample into a fresh embedded store and serve it."""
-    from ingest.canonical import ingest_dir
-    settings = get_settings()
+    from imvo.ingest.canonical import ingest_dir
+    settings = _settings()
     data_dir = settings.data_dir / "demo"
     shutil.rmtree(data_dir, ignore_errors=True)
     os.environ["IMVO_STORE"] = "embedded"
@@ -190,7 +202,7 @@ def demo(
         os.environ["IMVO_API_TOKENS"] = "demo-secretariat=secretariat"
     get_settings.cache_clear()
     with _user_errors():
-        store = _open_store(get_settings())
+        store = _open_store()
         with _progress() as progress:
             result = ingest_dir(store, SAMPLE_DIR, progress)
     out.print(f"loaded the sample ({sum(result.loaded.values())} rows) into {data_dir}")
@@ -201,43 +213,35 @@ def demo(
     serve(host=host, port=port, workers=1)
 
 
-def _date_opt(value: Optional[str], name: str) -> Optional[dt.date]:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise fail(f"{name} {value!r} is not a date YYYY-MM-DD") from None
-
-
 @app.command()
 def export(
     kind: Annotated[str, typer.Argument(help="shared-factories | opportunities | co-buyers")],
     output: Annotated[Path, typer.Option("-o", "--output", help="the file to write (.csv or .json)")],
-    covenant: Annotated[Optional[str], typer.Option(help="covenant id")] = None,
-    country: Annotated[Optional[str], typer.Option(help="ISO country code")] = None,
-    company: Annotated[Optional[str], typer.Option(help="company id (co-buyers)")] = None,
+    covenant: Annotated[str | None, typer.Option(help="covenant id")] = None,
+    country: Annotated[str | None, typer.Option(help="ISO country code")] = None,
+    company: Annotated[str | None, typer.Option(help="company id (co-buyers)")] = None,
     risk: Annotated[str, typer.Option(help="risk id (opportunities)")] = "living_wage",
     min_buyers: Annotated[int, typer.Option(help="minimum signatory buyers")] = 2,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="date YYYY-MM-DD (default today)")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="date YYYY-MM-DD (default today)")] = None,
     role: Annotated[str, typer.Option("--as", help="secretariat | public | company:<id>")] = "secretariat",
 ) -> None:
     """Export a leverage question's answer as CSV or JSON, as seen by a role."""
     import csv
     import json
 
-    from queries import core
-    from queries.access import viewer_for_role
-    try:
-        viewer = viewer_for_role(role)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
-    day = _date_opt(as_of, "--as-of")
+    from imvo.queries import core
+    from imvo.queries.access import viewer_for_role
+    from imvo.queries.args import parse_as_of
     if output.suffix.lower() not in (".csv", ".json"):
         raise fail("the output file must end in .csv or .json")
     rows: list[dict[str, object]]
     with _user_errors():
-        store = _open_store(get_settings())
+        try:
+            viewer = viewer_for_role(role)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        day = parse_as_of(as_of, "--as-of")
+        store = _open_store()
         try:
             if kind == "shared-factories":
                 rows = [{"factory_id": s.factory.id, "factory": s.factory.name,
@@ -286,8 +290,8 @@ def neo4j_start(
     pagecache: Annotated[str, typer.Option(help="page cache size")] = "1g",
 ) -> None:
     """Assemble Neo4j Community from Maven Central (once, cached) and start it on 127.0.0.1."""
-    from graph import neo4j_launcher as nl
-    instance = get_settings().data_dir / "neo4j"
+    from imvo.graph import neo4j_launcher as nl
+    instance = _settings().data_dir / "neo4j"
     running = nl.read_state(instance)
     if running is not None:
         out.print(running.uri)
@@ -306,8 +310,8 @@ def neo4j_start(
 @neo4j_app.command("stop")
 def neo4j_stop() -> None:
     """Stop the local Neo4j started by `imvo neo4j start`."""
-    from graph import neo4j_launcher as nl
-    if nl.stop_instance(get_settings().data_dir / "neo4j"):
+    from imvo.graph import neo4j_launcher as nl
+    if nl.stop_instance(_settings().data_dir / "neo4j"):
         out.print("stopped")
     else:
         out.print("not running")
@@ -316,8 +320,8 @@ def neo4j_stop() -> None:
 @neo4j_app.command("status")
 def neo4j_status() -> None:
     """Whether the local Neo4j runs, and its URI."""
-    from graph import neo4j_launcher as nl
-    running = nl.read_state(get_settings().data_dir / "neo4j")
+    from imvo.graph import neo4j_launcher as nl
+    running = nl.read_state(_settings().data_dir / "neo4j")
     if running is None:
         out.print("not running")
         raise typer.Exit(3)

@@ -14,19 +14,20 @@ import os
 import re
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import tempfile
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from .server import free_port, serve_in_thread
 
 __all__ = [
     "Chromium",
@@ -201,12 +202,6 @@ def net_log_requests(path: Path) -> list[NetRequest]:
 # the API in a background thread
 # ---------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 ASGIApp = Callable[..., Any]
 
 
@@ -225,28 +220,6 @@ def with_token(app: ASGIApp, token: str | None) -> ASGIApp:
             scope = {**scope, "headers": [*headers, (b"authorization", f"Bearer {token}".encode())]}
         await app(scope, receive, send)
     return wrapped
-
-
-@contextlib.contextmanager
-def serve_in_thread(app: ASGIApp, port: int | None = None) -> Iterator[str]:
-    """Run ``app`` with uvicorn on 127.0.0.1 in a daemon thread; yield its base URL; stop it after."""
-    import uvicorn
-
-    port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"the API did not start on port {port}")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 # ---------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""Deterministic synthetic datasets in the canonical CSV format (DESIGN.md section 3).
+"""Deterministic synthetic datasets in the canonical CSV format (docs/canonical-format.md).
 
 Used by benchmarks and tests that need a large, realistic-looking graph:
 
-    from ingest.synthetic import generate
+    from support.synthetic import generate
     counts = generate(Path("/tmp/big"), factories=100_000, links=300_000, seed=7)
 
 or from the command line::
@@ -38,7 +38,7 @@ same arguments always give byte-identical files):
 * never two active links for one (buyer, factory) pair: a pair has at most an
   expired earlier period that ends on or before the current period starts;
 * workplace unions (with or without a CBA) at some factories, national unions
-  at a few more; grievances (open or resolved) about the DESIGN.md risks.
+  at a few more; grievances (open or resolved) about the covenants' risks.
 
 Rows are streamed with :mod:`csv` writers; the only per-factory state kept in
 memory is a list of small integers (buyer counts), so 100k factories and 300k
@@ -46,20 +46,20 @@ links take a few seconds.
 """
 from __future__ import annotations
 
-from ingest.canonical import FILES as _CANONICAL_FILES
-
 import argparse
 import csv
 import datetime as _dt
 import sys
 import time
 from bisect import bisect
+from collections.abc import Sequence
 from itertools import accumulate
 from pathlib import Path
 from random import Random
-from typing import Sequence
 
-__all__ = ["generate", "main", "DEFAULT_COUNTRIES", "RISKS", "FILES", "COVENANTS"]
+from imvo.ingest.canonical import FILES as _CANONICAL_FILES
+
+__all__ = ["COVENANTS", "DEFAULT_COUNTRIES", "FILES", "RISKS", "generate", "main"]
 
 RISKS = ("human_rights", "forced_labour", "child_labour", "discrimination", "living_wage",
          "health_safety", "excessive_hours", "job_insecurity", "freedom_of_association",
@@ -216,7 +216,7 @@ def _country_name(code: str) -> str:
         c = pycountry.countries.get(alpha_2=code)
         if c is not None:
             return getattr(c, "common_name", None) or c.name
-    except Exception:  # noqa: BLE001 - any failure just falls back to the code
+    except Exception:
         pass
     return code
 
@@ -316,7 +316,7 @@ def generate(out_dir: Path, *, factories: int, links: int, companies: int | None
     counts: dict[str, int] = {}
 
     def open_writer(stem: str):
-        fh = open(out / f"{stem}.csv", "w", newline="", encoding="utf-8")
+        fh = open(out / f"{stem}.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115 - opened here, closed by the with below
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(FILES[stem])
         return fh, w
@@ -554,7 +554,7 @@ def generate(out_dir: Path, *, factories: int, links: int, companies: int | None
             name = f"{word} {typ} (Pvt) Ltd"
         elif code in ("MA", "TN"):
             name = f"{word} {typ} SARL"
-        elif code in ("PT",):
+        elif code == "PT":
             name = f"{word} {typ} Lda."
         else:
             name = f"{word} {typ} Ltd"

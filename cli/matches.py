@@ -1,6 +1,6 @@
 """`imvo matches ...`: the review queue of possible factory matches.
 
-Registered in :mod:`imvo.cli` with ``app.add_typer(matches_app, name="matches")``.
+Registered in :mod:`imvo.cli.main` with ``app.add_typer(matches_app, name="matches")``.
 A pair is an incoming factory (from a brand list or an Open Supply Hub file)
 that may be a factory the store already holds; its rows wait until someone
 decides.  ``accept`` loads them into the existing factory, ``reject`` loads
@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from imvo.errors import ImvoError
-from imvo.settings import get_settings
+from imvo.kernel.errors import ImvoError
+from imvo.kernel.settings import get_settings
 
 if TYPE_CHECKING:
-    from ingest.review import ReviewQueue
+    from imvo.ingest.review import ReviewQueue
 
 __all__ = ["matches_app"]
 
@@ -34,7 +34,7 @@ err = Console(stderr=True, highlight=False)
 
 @contextmanager
 def _queue() -> Iterator[ReviewQueue]:
-    from ingest.review import FILE_NAME, ReviewQueue
+    from imvo.ingest.review import FILE_NAME, ReviewQueue
     try:
         with ReviewQueue(get_settings().data_dir / FILE_NAME) as q:
             yield q
@@ -46,7 +46,7 @@ def _queue() -> Iterator[ReviewQueue]:
 @matches_app.command("list")
 def list_(
     all_: Annotated[bool, typer.Option("--all", help="decided pairs too")] = False,
-    above: Annotated[Optional[float], typer.Option(help="only pairs scoring at least this")] = None,
+    above: Annotated[float | None, typer.Option(help="only pairs scoring at least this")] = None,
 ) -> None:
     """Pairs waiting for a decision (best score first)."""
     with _queue() as q:
@@ -67,11 +67,11 @@ def list_(
 
 
 def _decide(pair_ids: list[int], accept: bool) -> None:
-    from graph import open_store
-    from ingest.sites import apply_decisions
+    from imvo.graph import open_store
+    from imvo.ingest.sites import apply_decisions
     with _queue() as q:
         try:
-            store = open_store(get_settings())
+            store = open_store(**get_settings().store_options())
             try:
                 decisions = apply_decisions(store, q, pair_ids, accept)
             finally:

@@ -1,6 +1,7 @@
 """``imvo view KIND ID -o FILE.html``: write the page ``GET /views/...`` serves, to a file.
 
-Registered in :mod:`imvo.cli` with ``app.command("view")(view_command)``.
+Registered in :mod:`imvo.cli.main` with ``app.command("view")(view_command)``; no web framework
+is imported here (the page is built by :mod:`imvo.viz`).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from imvo.errors import ImvoError
+from imvo.kernel.errors import ImvoError
 
 __all__ = ["view_command"]
 
@@ -32,20 +33,19 @@ def view_command(
     The default role is public, so a file written without --as never names a
     confidential supplier; pass --as secretariat for the full picture.
     """
-    from graph import open_store
-    from imvo.settings import get_settings
-    from queries.access import viewer_for_role
-
-    from .render import render_html
-    from .routes import parse_as_of
-    from .views import build_view
+    from imvo.graph import open_store
+    from imvo.kernel.settings import get_settings
+    from imvo.queries.access import viewer_for_role
+    from imvo.queries.args import parse_as_of
+    from imvo.viz.render import render_html
+    from imvo.viz.views import build_view
 
     if kind == "path" and len(ids) == 1 and "," in ids[0]:
         ids = ids[0].split(",", 1)
     try:
         viewer = viewer_for_role(role)
         date = parse_as_of(as_of, "--as-of")
-        store = open_store(get_settings())
+        store = open_store(**get_settings().store_options())
         try:
             g = build_view(store, viewer, kind, ids, as_of=date)
         finally:

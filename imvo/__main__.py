@@ -1,0 +1,4 @@
+"""``python -m imvo``: the command line."""
+from imvo.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Development tools for the test suite and the scripts (not part of the installed product)."""
