@@ -154,8 +154,12 @@ RELS: tuple[RelType, ...] = (
     RelType("BUYS_VIA", ("Company",), ("Supplier",),
             (SINCE, UNTIL, Prop("disclosure", enum=DISCLOSURES), SOURCE, *PROVENANCE),
             key=("since",)),
-    RelType("SUPPLIES_FROM", ("Supplier",), ("Factory",), (SINCE, UNTIL, SOURCE, *PROVENANCE),
-            key=("since",)),
+    # A SUPPLIES_FROM loaded from a sourcing row (its supplier_id) names that row's buyer and carries its
+    # disclosure: it is a fact of that link, and whoever may not see the link does not see it either.
+    RelType("SUPPLIES_FROM", ("Supplier",), ("Factory",),
+            (SINCE, UNTIL, Prop("buyer", doc="the buyer whose sourcing link this comes from"),
+             Prop("disclosure", enum=DISCLOSURES), SOURCE, *PROVENANCE),
+            key=("buyer", "since")),
     RelType("OWNS", ("Supplier",), ("Factory",), (SOURCE, *PROVENANCE)),
     RelType("LOCATED_IN", ACTOR_LABELS, ("Country",), (SOURCE,)),
     RelType("REPRESENTS", ("Union",), ("Factory",),

@@ -496,7 +496,8 @@ def _sourcing(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
         period = _pick(v, "since", "until")
         w.rel("BUYS_VIA", "Company", v["buyer_id"], "Supplier", v["supplier_id"],
               {**period, "disclosure": props["disclosure"]}, src)
-        w.rel("SUPPLIES_FROM", "Supplier", v["supplier_id"], "Factory", v["factory_id"], period, src)
+        w.rel("SUPPLIES_FROM", "Supplier", v["supplier_id"], "Factory", v["factory_id"],
+              {**period, "buyer": v["buyer_id"], "disclosure": props["disclosure"]}, src)
 
 
 def _presence(w: _Writes, v: dict[str, Any], label_of: Any) -> None:

@@ -31,7 +31,8 @@ __all__ = [
 ]
 
 Direction = Literal["out", "in"]
-CONFIDENTIAL_RELS = ("SOURCES_FROM", "BUYS_VIA")   # links whose disclosure governs who sees them
+# links whose disclosure governs who sees them (a SUPPLIES_FROM with a buyer comes from a sourcing link)
+CONFIDENTIAL_RELS = ("SOURCES_FROM", "BUYS_VIA", "SUPPLIES_FROM")
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ def _visible(viewer: Viewer, type_: str, label: str, direction: Direction, ancho
              rel: dict[str, Any], other: Node) -> bool:
     if type_ not in CONFIDENTIAL_RELS or viewer.is_secretariat:
         return True
+    if type_ == "SUPPLIES_FROM":
+        buyer = rel.get("buyer")
+        return buyer is None or viewer.sees_link(buyer, rel.get("disclosure") or "confidential")
     buyer = anchor if (direction == "out" and label == "Company") else other.id
     return viewer.sees_link(buyer, rel.get("disclosure") or "confidential")
 
