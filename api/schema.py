@@ -56,8 +56,20 @@ def _presence(u: core.UnionPresence, factory: core.Node | None = None) -> UnionP
 @strawberry.type(description="A factory where several signatory buyers meet.")
 class SharedFactory:
     factory: Factory
-    buyers: list[Company] = strawberry.field(description="the buyers the viewer may see")
-    buyer_count: int = strawberry.field(description="all active signatory buyers")
+    buyers: list[Company] = strawberry.field(description="the active signatory buyers, over the links the "
+                                                         "viewer may see")
+    buyer_count: int = strawberry.field(description="their number (for the secretariat: all of them)")
+    other_buyers: Optional[int] = strawberry.field(
+        default=None, description="at least this many further active signatory buyers the viewer cannot "
+                                  "see, from the latest published snapshot, under the disclosure control of "
+                                  "docs/access.md; null: withheld (or no snapshot yet); 0 for the secretariat")
+
+
+@strawberry.type(description="One page of sharedFactories, with the total.")
+class SharedFactoryConnection:
+    total_count: int
+    nodes: list[SharedFactory]
+    page_info: PageInfo
 
 
 @strawberry.type(description="Another signatory sharing factories with a company.")
@@ -72,15 +84,17 @@ class FactoryLeverage:
     factory: Factory
     buyers: list[Company] = strawberry.field(description="all active buyers the viewer may see")
     signatory_buyers: list[Company]
-    buyer_count: int = strawberry.field(description="all active buyers (a count, visible to every role)")
+    buyer_count: int = strawberry.field(description="their number")
     signatory_buyer_count: int
     combined_share: Optional[float] = strawberry.field(
-        description="sum of the known shares of the signatory buyers (for roles other than the "
-                    "secretariat: of those it may see)")
+        description="sum of the known shares of the signatory buyers' links the viewer may see")
     unions: list[TradeUnion]
     union_presence: list[UnionPresence]
     ngos: list[NGO] = strawberry.field(description="NGOs active in the factory's country")
     open_grievances: list[Grievance]
+    other_buyers: Optional[int] = strawberry.field(
+        default=None, description="at least this many further active signatory buyers the viewer cannot "
+                                  "see (published snapshot, disclosure control); null: withheld")
 
 
 @strawberry.type(description="A factory ranked for joint action on a risk.")
@@ -188,6 +202,21 @@ async def _page(info: Info[Context, None], label: str, country: Optional[str], s
                                          end_cursor=_cursor(end) if page.items else None))
 
 
+def _shared(r: core.SharedFactory) -> SharedFactory:
+    return SharedFactory(factory=entity(r.factory), buyers=[entity(b) for b in r.buyers], buyer_count=r.buyer_count,
+                         other_buyers=r.other_buyers)
+
+
+async def _shared_page(info: Info[Context, None], covenant_id: Optional[str], country: Optional[str],
+                       min_buyers: int, as_of: Optional[dt.date], first: Optional[int],
+                       after: Optional[str]) -> core.SharedPage:
+    page: core.SharedPage = await in_thread(
+        core.shared_factories_page, info.context.store, info.context.viewer, covenant_id=covenant_id,
+        country=country, min_buyers=min_buyers, as_of=as_of,
+        first=None if first is None else _first(info, first), offset=_offset(after))
+    return page
+
+
 async def _lookup(info: Info[Context, None], label: str, id_: str) -> Any:
     return entity(await info.context.node_loader(label).load(id_))
 
@@ -200,14 +229,22 @@ class Query:
                                   "(default today). Ordered by buyerCount descending, then factory id.")
     async def shared_factories(self, info: Info[Context, None], covenant_id: Optional[strawberry.ID] = None,
                                country: Optional[str] = None, min_buyers: int = 2,
-                               as_of: Optional[dt.date] = None) -> list[SharedFactory]:
-        if min_buyers < 1:
-            raise InvalidInput("minBuyers must be at least 1")
-        rows = await in_thread(core.shared_factories, info.context.store, info.context.viewer,
-                               covenant_id=covenant_id, country=_country(country), min_buyers=min_buyers,
-                               as_of=as_of)
-        return [SharedFactory(factory=entity(r.factory), buyers=[entity(b) for b in r.buyers],
-                              buyer_count=r.buyer_count) for r in rows]
+                               as_of: Optional[dt.date] = None, first: Optional[int] = None,
+                               after: Optional[str] = None) -> list[SharedFactory]:
+        page = await _shared_page(info, covenant_id, country, min_buyers, as_of, first, after)
+        return [_shared(r) for r in page.items]
+
+    @strawberry.field(description="sharedFactories as pages: totalCount, nodes and a cursor (first/after).")
+    async def shared_factories_connection(self, info: Info[Context, None],
+                                          covenant_id: Optional[strawberry.ID] = None,
+                                          country: Optional[str] = None, min_buyers: int = 2,
+                                          as_of: Optional[dt.date] = None, first: int = 100,
+                                          after: Optional[str] = None) -> SharedFactoryConnection:
+        page = await _shared_page(info, covenant_id, country, min_buyers, as_of, first, after)
+        end = page.offset + len(page.items)
+        return SharedFactoryConnection(
+            total_count=page.total, nodes=[_shared(r) for r in page.items],
+            page_info=PageInfo(has_next_page=end < page.total, end_cursor=_cursor(end) if page.items else None))
 
     @strawberry.field(description="Other signatory companies sharing at least one active factory with the "
                                   "company. Ordered by sharedCount descending, then company id.")
@@ -233,7 +270,8 @@ class Query:
             signatory_buyer_count=r.signatory_buyer_count, combined_share=r.combined_share,
             unions=[entity(u.union) for u in r.unions],
             union_presence=[_presence(u, r.factory) for u in r.unions],
-            ngos=[entity(n) for n in r.ngos], open_grievances=[entity(g) for g in r.open_grievances])
+            ngos=[entity(n) for n in r.ngos], open_grievances=[entity(g) for g in r.open_grievances],
+            other_buyers=r.other_buyers)
 
     @strawberry.field(description="Factories with at least two signatory buyers, ranked by a score that "
                                   "rises with the number of signatory buyers, their combined share, the "

@@ -148,6 +148,28 @@ def ingest(
 
 
 @app.command()
+def publish(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="the date the snapshot describes, YYYY-MM-DD "
+                                                                 "(default today)")] = None,
+) -> None:
+    """Publish a snapshot (the secretariat): the basis of the otherBuyers estimates and the public list."""
+    from imvo.queries.args import parse_as_of
+    from imvo.queries.publish import publish as publish_snapshot
+    from imvo.queries.publish import snapshots
+    with _user_errors():
+        day = parse_as_of(as_of, "--as-of")
+        store = _open_store()
+        try:
+            result = publish_snapshot(store, day)
+            published = snapshots(store)
+        finally:
+            store.close()
+    out.print(f"published the snapshot of {result.as_of.isoformat()}: {result.factories} factories with active "
+              f"signatory buyers ({result.counts} counts, per covenant and for any covenant)", markup=False)
+    out.print(f"snapshots now published: {', '.join(d.isoformat() for d in published)}", markup=False)
+
+
+@app.command()
 def status() -> None:
     """The store in use and its node / relationship counts per label and type."""
     with _user_errors():

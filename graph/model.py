@@ -17,6 +17,8 @@ __all__ = [
     "ACTOR_LABELS",
     "DISCLOSURES",
     "ENVIRONMENTAL_RISKS",
+    "INTERNAL_LABELS",
+    "INTERNAL_RELS",
     "NODES",
     "PARTY_LABELS",
     "RELS",
@@ -138,8 +140,16 @@ NODES: tuple[NodeType, ...] = (
         Prop("risk", required=True, enum=RISKS), Prop("filed_on", "date", required=True),
         Prop("status", required=True, enum=("open", "resolved")), Prop("summary"),
     ), "A complaint about a factory."),
+    NodeType("Snapshot", (
+        Prop("as_of", "date", required=True, doc="the date the counts describe"),
+        Prop("published_on", "date", doc="when the secretariat published it"),
+    ), "Counts the secretariat published (imvo publish): the basis of otherBuyers and the public list; "
+       "id is the as_of date. Never shown as such: only released under the disclosure control."),
 )
 
+#: facts the store keeps for the query layer, never navigated or drawn as such
+INTERNAL_LABELS = ("Snapshot",)
+INTERNAL_RELS = ("COUNTS",)
 ACTOR_LABELS = ("Company", "Supplier", "Factory", "Union", "NGO", "Organisation")
 PARTY_LABELS = ("Company", "Union", "NGO", "Organisation")
 
@@ -172,6 +182,10 @@ RELS: tuple[RelType, ...] = (
     RelType("CONCERNS", ("Grievance",), ("Factory",), (SOURCE,)),
     RelType("ABOUT", ("Grievance",), ("Risk",), (SOURCE,)),
     RelType("FILED", ("Union", "NGO"), ("Grievance",), (SOURCE,)),
+    RelType("COUNTS", ("Snapshot",), ("Factory",),
+            (Prop("covenant", required=True, doc="a covenant id, or '*' for any covenant"),
+             Prop("buyers", "int", required=True, lo=0, doc="active signatory buyers on the snapshot's date")),
+            key=("covenant",)),
     RelType("INVESTS_IN", ("Company",), ("Company",),
             (Prop("kind", enum=("loan", "equity", "bond")), Prop("amount_eur", "float", lo=0),
              SINCE, UNTIL, SOURCE, *PROVENANCE), key=("since",)),

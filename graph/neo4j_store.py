@@ -223,7 +223,9 @@ class _Neo4jWriter(Writer):
         try:
             with self._store.driver.session(database=self._store.database) as session:
                 session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS").consume()
-                session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+                # the version node stays: a store cleared and loaded again must not go back to an old version
+                session.run(f"MATCH (n) WHERE NOT n:{META_LABEL} "
+                            "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(self._store._unreachable(exc)) from None
 

@@ -1,14 +1,17 @@
 """Access roles (docs/access.md), enforced where data is read.
 
 - ``secretariat`` sees everything;
-- ``company:<id>`` sees its own sourcing links and public links of others;
-- ``public`` (no token) sees public links only.
+- ``company:<id>`` sees its own sourcing links, the ``covenant`` links of companies that share an
+  active covenant with it on the date asked, and ``public`` links;
+- ``public`` (no token) sees factories, covenants, parties and ``public`` links.
 
-Counts of buyers are visible to everyone; names only through a visible link.
+Every answer for a role is computed from the links it may see, as if the others did not exist
+(:mod:`imvo.queries.core` does so on the leverage index's masks; navigation filters the links it
+hands out with :meth:`Viewer.sees_link`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 __all__ = ["PUBLIC", "SECRETARIAT", "Viewer", "viewer_for_role"]
@@ -25,15 +28,27 @@ class Viewer:
     def is_secretariat(self) -> bool:
         return self.role == "secretariat"
 
-    def sees_link(self, buyer_id: str, disclosure: str | None) -> bool:
-        """May this viewer see a sourcing link of ``buyer_id`` with this disclosure?"""
+    def sees_link(self, buyer_id: str, disclosure: str | None,
+                  co_signatories: Collection[str] = ()) -> bool:
+        """May this viewer see a sourcing link of ``buyer_id`` with this disclosure?
+
+        ``co_signatories``: the companies sharing an active covenant with the viewer on the date
+        asked (a ``covenant`` link of one of them is visible).
+
+        >>> me = Viewer("company", "C1")
+        >>> me.sees_link("C1", None), me.sees_link("C2", "covenant"), me.sees_link("C2", "covenant", {"C2"})
+        (True, False, True)
+        """
         if self.role == "secretariat" or disclosure == "public":
             return True
-        return self.role == "company" and buyer_id == self.company_id
+        if self.role != "company":
+            return False
+        return buyer_id == self.company_id or (disclosure == "covenant" and buyer_id in co_signatories)
 
-    def sees_any(self, buyer_id: str, disclosures: Iterable[str | None]) -> bool:
+    def sees_any(self, buyer_id: str, disclosures: Iterable[str | None],
+                 co_signatories: Collection[str] = ()) -> bool:
         """A buyer is named at a factory when at least one of its links there is visible."""
-        return any(self.sees_link(buyer_id, d) for d in disclosures)
+        return any(self.sees_link(buyer_id, d, co_signatories) for d in disclosures)
 
     def __str__(self) -> str:
         return f"company:{self.company_id}" if self.role == "company" else self.role

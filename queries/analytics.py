@@ -14,13 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
-from imvo.graph.model import ACTOR_LABELS, RELS, is_active
+from imvo.graph.model import ACTOR_LABELS, INTERNAL_RELS, RELS, is_active
 from imvo.graph.store import GraphStore
 
 from . import args
 from .access import SECRETARIAT, Viewer
-from .core import Node, shared_factories
+from .base import Node
+from .core import shared_rows
+from .leverage import day, index_for
 from .navigate import list_nodes, neighbours, nodes_by_id
 
 __all__ = [
@@ -53,7 +56,7 @@ def country_overview(store: GraphStore, viewer: Viewer, code: str, *, covenant_i
                      as_of: dt.date | None = None) -> CountryOverview | None:
     """Factories, signatory buyers, shared factories, unions, NGOs and risk levels of one country.
 
-    Counts are visible to every role; no buyer is named here.
+    The buyer counts come from the links the viewer may see (docs/access.md); no buyer is named.
     """
     as_of = args.as_of(as_of)
     code = args.country(code) or ""
@@ -61,18 +64,18 @@ def country_overview(store: GraphStore, viewer: Viewer, code: str, *, covenant_i
     country = nodes_by_id(store, "Country", [code]).get(code)
     if country is None:
         return None
-    factories = list_nodes(store, "Factory", country=code, limit=0).total
-    # counts are visible to every role; the names used to count them never leave this function
-    sourced = shared_factories(store, SECRETARIAT, covenant_id=covenant_id, country=code, min_buyers=1,
-                               as_of=as_of)
-    buyers = {b.id for s in sourced for b in s.buyers}
-    located = neighbours(store, viewer, "Country", [code], "LOCATED_IN", "in")[code]
+    idx = index_for(store)
+    cc = idx.country_code.get(code, -1)
+    factories = int((idx.factory_country == cc).sum())
+    sourced = shared_rows(idx, viewer, day(as_of), covenant_id=covenant_id, country=code, min_buyers=1)
+    buyers = len(np.unique(sourced.pair_comp))          # min_buyers=1: the pairs of every factory counted
+    unions = list_nodes(store, "Union", country=code, limit=100_000).items
+    ngos = list_nodes(store, "NGO", country=code, limit=100_000).items
     active = neighbours(store, viewer, "Country", [code], "ACTIVE_IN", "in")[code]
     risks = neighbours(store, viewer, "Country", [code], "HAS_RISK", "out")[code]
     return CountryOverview(
-        country, factories, len(buyers), sum(1 for s in sourced if s.buyer_count >= 2),
-        [e.node for e in located if e.node.label == "Union"],
-        sorted({e.node.id: e.node for e in active + located if e.node.label == "NGO"}.values(),
+        country, factories, buyers, int((sourced.counts >= 2).sum()), unions,
+        sorted({n.id: n for n in [*ngos, *(e.node for e in active if e.node.label == "NGO")]}.values(),
                key=lambda n: n.id),
         {e.node.id: str(e.props.get("level") or "") for e in risks})
 
@@ -99,6 +102,8 @@ def find_node(store: GraphStore, id_: str, labels: Sequence[str] = _LOOKUP_LABEL
 
 _ADJ: dict[str, list[tuple[str, str, str]]] = defaultdict(list)   # label -> (type, direction, other)
 for _r in RELS:
+    if _r.type in INTERNAL_RELS:
+        continue
     for _s in _r.sources:
         _ADJ[_s].append((_r.type, "out", ""))
     for _t in _r.targets:
@@ -134,7 +139,7 @@ def paths(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *, 
         nxt: dict[tuple[str, str], Node] = {}
         for label, ids in by_label.items():
             for type_, direction, _ in _ADJ[label]:
-                found = neighbours(store, viewer, label, ids, type_, direction)  # type: ignore[arg-type]
+                found = neighbours(store, viewer, label, ids, type_, direction, as_of=as_of)  # type: ignore[arg-type]
                 for anchor, edges in found.items():
                     for e in edges:
                         if ("since" in e.props or "until" in e.props) and not is_active(e.props, as_of):
@@ -244,20 +249,23 @@ def co_buyer_network(store: GraphStore, viewer: Viewer, *, covenant_id: str | No
     company centrality = weighted degree centrality; factory centrality =
     betweenness in the bipartite company-factory graph.
     """
-    shared = shared_factories(store, viewer, covenant_id=covenant_id, min_buyers=2, as_of=as_of)
+    covenant_id, as_of = args.covenant(store, covenant_id), args.as_of(as_of)
+    idx = index_for(store)
+    sh = shared_rows(idx, viewer, day(as_of), covenant_id=covenant_id, country=None, min_buyers=2)
     g = nx.Graph()
     b = nx.Graph()
-    companies: dict[str, Node] = {}
-    for s in shared:
-        visible = s.buyers
+    codes = sorted({int(c) for i in range(len(sh)) for c in sh.buyers(i)})
+    companies = nodes_by_id(store, "Company", [idx.companies[c] for c in codes])
+    for i in range(len(sh)):
+        visible = [idx.companies[int(c)] for c in sh.buyers(i)]
+        fid = idx.factories[int(sh.facs[i])]
         for c in visible:
-            companies[c.id] = c
-            g.add_node(c.id)
-            b.add_edge(("c", c.id), ("f", s.factory.id))
-        for i, c1 in enumerate(visible):
-            for c2 in visible[i + 1:]:
-                w = g.get_edge_data(c1.id, c2.id, {"weight": 0})["weight"]
-                g.add_edge(c1.id, c2.id, weight=w + 1)
+            g.add_node(c)
+            b.add_edge(("c", c), ("f", fid))
+        for j, c1 in enumerate(visible):
+            for c2 in visible[j + 1:]:
+                w = g.get_edge_data(c1, c2, {"weight": 0})["weight"]
+                g.add_edge(c1, c2, weight=w + 1)
     communities: list[list[str]] = []
     if g.number_of_edges():
         communities = [sorted(c) for c in nx.community.greedy_modularity_communities(g, weight="weight")]

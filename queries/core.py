@@ -1,71 +1,57 @@
-"""The four contract questions (README.md#graphql), over either store.
+"""The contract questions (README.md#graphql) on the leverage index, as each role may see them.
 
-Each backend returns the same raw facts through a :class:`ReadQuery` (Cypher
-for Neo4j, Python over the embedded graph); the shared code here applies the
-viewer's role, the ordering and the scoring, so both backends give identical
-answers.  Time semantics: a relationship is active on ``as_of`` when
-``since <= as_of < until``.
+Every answer for a viewer is computed from the sourcing links that viewer may
+see on the date asked (docs/access.md): exactly the secretariat's answer on a
+graph without the other links.  The links are the leverage index's arrays
+(:mod:`imvo.queries.leverage`), the role a mask over them; names and other
+properties are read from the store only for the rows handed out.  The one
+window onto hidden buyers is ``other_buyers``, an estimate from a published
+snapshot (:mod:`imvo.queries.publish`).
+
+Time semantics: a relationship is active on ``as_of`` when ``since <= as_of < until``.
+:mod:`imvo.queries.reference` answers the same questions with Cypher and
+networkx over the store; the test suite checks both agree.
 """
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from imvo.graph.model import is_active
+import numpy as np
+import numpy.typing as npt
+
+from imvo.graph.model import RISKS
 from imvo.graph.store import GraphStore, GraphView, ReadQuery
 
 from . import args
 from .access import Viewer
+from .base import Node, nodes_by_id
+from .leverage import LEVELS, LeverageIndex, day, index_for
 
 __all__ = [
     "RISK_LEVEL_WEIGHT",
-    "BuyerLink",
     "CoBuyer",
+    "FactoryContext",
     "FactoryLeverage",
     "Node",
     "Opportunity",
+    "Shared",
     "SharedFactory",
+    "SharedPage",
+    "UnionPresence",
     "co_buyers",
     "factory_context",
     "factory_leverage",
     "joint_action_opportunities",
     "score_opportunity",
     "shared_factories",
+    "shared_factories_page",
+    "shared_rows",
 ]
 
-
-@dataclass(frozen=True)
-class Node:
-    """A node as the query layer hands it on: label, id and its stored properties."""
-
-    label: str
-    id: str
-    props: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    @classmethod
-    def of(cls, label: str, props: dict[str, Any]) -> Node:
-        return cls(label, props["id"], {k: v for k, v in props.items() if k != "key"})
-
-    @property
-    def name(self) -> str | None:
-        return self.props.get("name")
-
-
-@dataclass(frozen=True)
-class BuyerLink:
-    """A buyer's active sourcing at one factory (its links folded together)."""
-
-    company: Node
-    disclosures: tuple[str, ...]
-    shares: tuple[float, ...]
-    covenants: tuple[str, ...] = ()   # covenants the buyer is an active signatory of
-
-    @property
-    def share(self) -> float | None:
-        return sum(self.shares) if self.shares else None
+I64 = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -73,6 +59,16 @@ class SharedFactory:
     factory: Node
     buyers: list[Node]
     buyer_count: int
+    other_buyers: int | None = None      # the published estimate of buyers the viewer cannot see
+
+
+@dataclass(frozen=True)
+class SharedPage:
+    """One page of a sharedFactories answer: ``total`` rows in all, ``items`` from ``offset``."""
+
+    items: list[SharedFactory]
+    total: int
+    offset: int
 
 
 @dataclass(frozen=True)
@@ -109,6 +105,7 @@ class FactoryLeverage:
     unions: list[UnionPresence]
     ngos: list[Node]
     open_grievances: list[Node]
+    other_buyers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -125,150 +122,13 @@ class Opportunity:
 
 
 # ---------------------------------------------------------------------------
-# raw facts, one ReadQuery per question; the Cypher and the Python agree
+# the context of factories (names of unions, NGOs, grievances): read for the rows handed out
 # ---------------------------------------------------------------------------
-
-_ACTIVE = "({r}.since IS NULL OR {r}.since <= $as_of) AND ({r}.until IS NULL OR $as_of < {r}.until)"
-
-
-def _active(r: str) -> str:
-    return _ACTIVE.format(r=r)
-
-
-def _signatories(view: GraphView, covenant_id: str | None, as_of: dt.date) -> dict[str, set[str]]:
-    """{company id: covenants it is an active signatory of}."""
-    out: dict[str, set[str]] = defaultdict(set)
-    covenants = ([covenant_id] if covenant_id else [c["id"] for c in view.nodes("Covenant")])
-    for cid in covenants:
-        for props, label, party in view.inc("Covenant", cid, "PARTY_TO"):
-            if label == "Company" and props.get("role") == "signatory" and is_active(props, as_of):
-                out[party["id"]].add(cid)
-    return out
-
-
-def _fold(links: Iterable[dict[str, Any]]) -> tuple[tuple[str, ...], tuple[float, ...]]:
-    links = list(links)
-    return (tuple(sorted(ln.get("disclosure") or "confidential" for ln in links)),
-            tuple(ln["share"] for ln in links if ln.get("share") is not None))
-
-
-def _shared_py(view: GraphView, *, covenant_id: str | None, country: str | None, as_of: dt.date,
-               min_buyers: int) -> list[dict[str, Any]]:
-    per_factory: dict[str, dict[str, Any]] = {}
-    buyers: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
-    for cid in _signatories(view, covenant_id, as_of):
-        for props, _, factory in view.out("Company", cid, "SOURCES_FROM"):
-            if is_active(props, as_of) and (country is None or factory.get("country") == country):
-                per_factory[factory["id"]] = factory
-                buyers[factory["id"]][cid].append(props)
-    rows = []
-    for fid, by in buyers.items():
-        if len(by) >= min_buyers:
-            rows.append({"factory": per_factory[fid],
-                         "buyers": [[c, *map(list, _fold(ls))] for c, ls in by.items()]})
-    return rows
-
-
-# active signatory buyers per factory: the part both questions below share
-_SIGNATORY_BUYERS = f"""
-MATCH (c:Company)-[p:PARTY_TO]->(cov:Covenant)
-WHERE p.role = 'signatory' AND ($covenant_id IS NULL OR cov.id = $covenant_id) AND {_active('p')}
-WITH DISTINCT c
-MATCH (c)-[s:SOURCES_FROM]->(f:Factory)
-WHERE {_active('s')} AND ($country IS NULL OR f.country = $country)
-WITH f, c.id AS cid, collect(coalesce(s.disclosure, 'confidential')) AS disclosures, collect(s.share) AS shares
-WITH f, collect([cid, disclosures, shares]) AS buyers
-"""
-
-# One row per shared factory; a buyer is [company id, disclosures, shares] and the
-# companies' properties are read once for all rows (COMPANIES), instead of once per
-# (factory, buyer) pair: a covenant-wide answer on 100k factories repeated ~115k
-# company maps, most of the bytes on the wire and of the decoding time.
-SHARED = ReadQuery("shared_factories", _SIGNATORY_BUYERS + """WHERE size(buyers) >= $min_buyers
-RETURN f {.*} AS factory, buyers
-""", _shared_py)
-
-
-# The same question for one country: starting from the country's factories (the
-# factory_country index) reads only that country's links instead of every
-# signatory's (a planner cannot use the index under `$country IS NULL OR ...`).
-SHARED_IN_COUNTRY = ReadQuery("shared_factories_in_country", f"""
-MATCH (f:Factory {{country: $country}})<-[s:SOURCES_FROM]-(c:Company)
-WHERE {_active('s')}
-  AND EXISTS {{
-    MATCH (c)-[p:PARTY_TO]->(cov:Covenant)
-    WHERE p.role = 'signatory' AND ($covenant_id IS NULL OR cov.id = $covenant_id) AND {_active('p')}
-  }}
-WITH f, c.id AS cid, collect(coalesce(s.disclosure, 'confidential')) AS disclosures, collect(s.share) AS shares
-WITH f, collect([cid, disclosures, shares]) AS buyers
-WHERE size(buyers) >= $min_buyers
-RETURN f {{.*}} AS factory, buyers
-""", _shared_py)
-
-
-def _companies_py(view: GraphView, *, ids: Sequence[str]) -> list[dict[str, Any]]:
-    return [{"company": c} for c in (view.node("Company", i) for i in ids) if c is not None]
-
-
-COMPANIES = ReadQuery("companies", """
-UNWIND $ids AS cid
-MATCH (c:Company {id: cid})
-RETURN c {.*} AS company
-""", _companies_py)
-
-
-def _shared_rows(store: GraphStore, **params: Any) -> list[tuple[dict[str, Any], list[BuyerLink]]]:
-    """SHARED with each buyer as a BuyerLink (ordered by company id), companies read once."""
-    rows = store.read(SHARED if params.get("country") is None else SHARED_IN_COUNTRY, **params)
-    ids = sorted({b[0] for r in rows for b in r["buyers"]})
-    companies = {c["company"]["id"]: Node.of("Company", c["company"])
-                 for c in (store.read(COMPANIES, ids=ids) if ids else [])}
-    return [(r["factory"], sorted((BuyerLink(companies[b[0]], tuple(sorted(b[1])), tuple(sorted(b[2])))
-                                   for b in r["buyers"]), key=lambda b: b.company.id))
-            for r in rows]
-
-
-def _company_covenants(view: GraphView, company_id: str, as_of: dt.date) -> set[str]:
-    """Covenants the company is an active signatory of (one company's part of :func:`_signatories`)."""
-    return {cov["id"] for props, label, cov in view.out("Company", company_id, "PARTY_TO")
-            if label == "Covenant" and props.get("role") == "signatory" and is_active(props, as_of)}
-
-
-def _factory_buyers_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date) -> list[dict[str, Any]]:
-    rows = []
-    for fid in ids:
-        factory = view.node("Factory", fid)
-        if factory is None:
-            continue
-        by: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        companies: dict[str, dict[str, Any]] = {}
-        for props, _, company in view.inc("Factory", fid, "SOURCES_FROM"):
-            if is_active(props, as_of):
-                by[company["id"]].append(props)
-                companies[company["id"]] = company
-        rows.append({"factory": factory, "buyers": [
-            {"company": companies[c], "disclosures": list(_fold(ls)[0]), "shares": list(_fold(ls)[1]),
-             "covenants": sorted(_company_covenants(view, c, as_of))} for c, ls in by.items()]})
-    return rows
-
-
-FACTORY_BUYERS = ReadQuery("factory_buyers", f"""
-UNWIND $ids AS fid
-MATCH (f:Factory {{id: fid}})
-OPTIONAL MATCH (c:Company)-[s:SOURCES_FROM]->(f) WHERE {_active('s')}
-WITH f, c, collect(coalesce(s.disclosure, 'confidential')) AS disclosures, collect(s.share) AS shares
-WITH f, collect(CASE WHEN c IS NULL THEN NULL ELSE {{
-  company: c {{.*}}, disclosures: disclosures, shares: shares,
-  covenants: [(c)-[p:PARTY_TO]->(cv:Covenant) WHERE p.role = 'signatory' AND {_active('p')} | cv.id]
-}} END) AS buyers
-RETURN f {{.*}} AS factory, buyers
-""", _factory_buyers_py)
-
 
 def _context_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date,
                 risk: str | None) -> list[dict[str, Any]]:
     rows = []
-    by_country: dict[Any, tuple[list[dict[str, Any]], list[str]]] = {}   # NGOs and risk levels, once per country
+    by_country: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}   # once per country
     for fid in ids:
         factory = view.node("Factory", fid)
         if factory is None:
@@ -299,153 +159,18 @@ RETURN f.id AS id,
 """, _context_py)
 
 
-def _joint_py(view: GraphView, *, covenant_id: str | None, country: str | None, as_of: dt.date,
-              risk: str) -> list[dict[str, Any]]:
-    rows = []
-    for r in _shared_py(view, covenant_id=covenant_id, country=country, as_of=as_of, min_buyers=2):
-        fid = r["factory"]["id"]
-        rows.append({
-            "id": fid, "country": r["factory"].get("country"), "buyers": r["buyers"],
-            "union_cba": [p.get("has_cba") for p, _, _ in view.inc("Factory", fid, "REPRESENTS")],
-            "grievances": sum(1 for _, _, g in view.inc("Factory", fid, "CONCERNS")
-                              if g.get("status") == "open" and g.get("filed_on") is not None
-                              and g["filed_on"] <= as_of and g.get("risk") == risk)})
-    return rows
+RISK_LEVEL_WEIGHT = LEVELS
 
 
-# What jointActionOpportunities needs to rank every candidate (the shared factories):
-# the counts that enter the score, without the factories' or companies' properties.
-# Those, and the full context, are then read for the `first` ranked factories only.
-JOINT_CANDIDATES = ReadQuery("joint_candidates", _SIGNATORY_BUYERS + """
-WHERE size(buyers) >= 2
-RETURN f.id AS id, f.country AS country, buyers,
-  [(:Union)-[r:REPRESENTS]->(f) | r.has_cba] AS union_cba,
-  size([(g:Grievance)-[:CONCERNS]->(f) WHERE g.status = 'open' AND g.filed_on <= $as_of AND g.risk = $risk | 1])
-    AS grievances
-""", _joint_py)
-
-
-def _country_risk_py(view: GraphView, *, risk: str) -> list[dict[str, Any]]:
-    levels: dict[str, list[str]] = defaultdict(list)
-    for _, country, props, _, r in view.edges("HAS_RISK"):
-        if r["id"] == risk:
-            levels[country["id"]].append(props["level"])
-    return [{"country": c, "levels": ls} for c, ls in levels.items()]
-
-
-COUNTRY_RISK = ReadQuery("country_risk", """
-MATCH (co:Country)-[h:HAS_RISK]->(:Risk {id: $risk})
-RETURN co.id AS country, collect(h.level) AS levels
-""", _country_risk_py)
-
-
-def _factories_py(view: GraphView, *, ids: Sequence[str]) -> list[dict[str, Any]]:
-    return [{"factory": f} for f in (view.node("Factory", i) for i in ids) if f is not None]
-
-
-FACTORIES = ReadQuery("factories", """
-UNWIND $ids AS fid
-MATCH (f:Factory {id: fid})
-RETURN f {.*} AS factory
-""", _factories_py)
-
-
-def _cobuyers_py(view: GraphView, *, company_id: str, covenant_id: str | None,
-                 as_of: dt.date) -> list[dict[str, Any]]:
-    signatory = _signatories(view, covenant_id, as_of)
-    own: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    factories: dict[str, dict[str, Any]] = {}
-    for props, _, f in view.out("Company", company_id, "SOURCES_FROM"):
-        if is_active(props, as_of):
-            own[f["id"]].append(props)
-            factories[f["id"]] = f
-    rows = []
-    for fid, mine in own.items():
-        other: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        companies: dict[str, dict[str, Any]] = {}
-        for props, _, c in view.inc("Factory", fid, "SOURCES_FROM"):
-            if c["id"] != company_id and c["id"] in signatory and is_active(props, as_of):
-                other[c["id"]].append(props)
-                companies[c["id"]] = c
-        for cid, links in other.items():
-            rows.append({"company": companies[cid], "factory": factories[fid],
-                         "own": list(_fold(mine)[0]), "other": list(_fold(links)[0])})
-    return rows
-
-
-COBUYERS = ReadQuery("co_buyers", f"""
-MATCH (me:Company {{id: $company_id}})-[s1:SOURCES_FROM]->(f:Factory)<-[s2:SOURCES_FROM]-(o:Company)
-WHERE o <> me AND {_active('s1')} AND {_active('s2')}
-  AND EXISTS {{
-    MATCH (o)-[p:PARTY_TO]->(cv:Covenant)
-    WHERE p.role = 'signatory' AND ($covenant_id IS NULL OR cv.id = $covenant_id) AND {_active('p')}
-  }}
-WITH o, f, collect(DISTINCT coalesce(s1.disclosure, 'confidential')) AS own,
-     collect(coalesce(s2.disclosure, 'confidential')) AS other
-RETURN o {{.*}} AS company, f {{.*}} AS factory, own, other
-""", _cobuyers_py)
-
-
-# ---------------------------------------------------------------------------
-# the questions
-# ---------------------------------------------------------------------------
-
-def _buyer_links(rows: list[dict[str, Any]]) -> list[BuyerLink]:
-    return sorted((BuyerLink(Node.of("Company", b["company"]), tuple(sorted(b["disclosures"])),
-                             tuple(sorted(b["shares"])), tuple(sorted(b.get("covenants") or ())))
-                   for b in rows), key=lambda b: b.company.id)
-
-
-def _visible(viewer: Viewer, links: Iterable[BuyerLink]) -> list[Node]:
-    return [b.company for b in links if viewer.sees_any(b.company.id, b.disclosures)]
-
-
-def shared_factories(store: GraphStore, viewer: Viewer, *, covenant_id: str | None = None,
-                     country: str | None = None, min_buyers: int = 2,
-                     as_of: dt.date | None = None) -> list[SharedFactory]:
-    """Factories where at least ``min_buyers`` active signatories have an active sourcing link.
-
-    Ordered by buyer count descending, then factory id.  ``buyer_count``
-    counts all such buyers; ``buyers`` names only those the viewer may see.
-    """
-    as_of = args.as_of(as_of)
-    covenant_id, country = args.covenant(store, covenant_id), args.country(country)
-    rows = _shared_rows(store, covenant_id=covenant_id, country=country, as_of=as_of,
-                        min_buyers=args.min_buyers(min_buyers))
-    out = []
-    for factory, links in rows:
-        out.append(SharedFactory(Node.of("Factory", factory), _visible(viewer, links), len(links)))
-    out.sort(key=lambda s: (-s.buyer_count, s.factory.id))
-    return out
-
-
-def co_buyers(store: GraphStore, viewer: Viewer, *, company_id: str, covenant_id: str | None = None,
-              as_of: dt.date | None = None) -> list[CoBuyer]:
-    """Other signatory companies sharing at least one active factory with ``company_id``.
-
-    For a viewer other than the secretariat a shared factory counts only when
-    both links there are visible to it, so no confidential link is revealed.
-    Ordered by shared count descending, then company id.
-    """
-    as_of = args.as_of(as_of)
-    company_id, covenant_id = args.company(store, company_id), args.covenant(store, covenant_id)
-    rows = store.read(COBUYERS, company_id=company_id, covenant_id=covenant_id, as_of=as_of)
-    shared: dict[str, list[Node]] = defaultdict(list)
-    companies: dict[str, Node] = {}
-    for r in rows:
-        other = Node.of("Company", r["company"])
-        if not (viewer.sees_any(company_id, r["own"]) and viewer.sees_any(other.id, r["other"])):
-            continue
-        companies[other.id] = other
-        shared[other.id].append(Node.of("Factory", r["factory"]))
-    out = [CoBuyer(companies[c], sorted(fs, key=lambda f: f.id), len(fs)) for c, fs in shared.items()]
-    out.sort(key=lambda c: (-c.shared_count, c.company.id))
-    return out
+def _level_weight(level: str) -> int:
+    return RISK_LEVEL_WEIGHT.get(level, 0)
 
 
 def factory_context(store: GraphStore, ids: Sequence[str], *, as_of: dt.date,
                     risk: str | None = None) -> dict[str, FactoryContext]:
     """Unions, NGOs active in the country, open grievances and a risk level, for many factories."""
+    if not ids:
+        return {}
     rows = store.read(CONTEXT, ids=list(ids), as_of=as_of, risk=risk)
     out = {}
     for r in rows:
@@ -458,38 +183,183 @@ def factory_context(store: GraphStore, ids: Sequence[str], *, as_of: dt.date,
     return out
 
 
-def _combined(viewer: Viewer, links: Iterable[BuyerLink]) -> float | None:
-    """Sum of the known shares of the buyers whose link the viewer may see."""
-    shares = [b.share for b in links if b.share is not None and viewer.sees_any(b.company.id, b.disclosures)]
-    return round(sum(shares), 10) if shares else None
+# ---------------------------------------------------------------------------
+# shared factories, as arrays
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Shared:
+    """A sharedFactories answer as arrays of the index (rows in the contract's order).
+
+    Row ``i`` is factory ``facs[i]`` with ``counts[i]`` buyers: ``pair_comp[starts[i]:starts[i] +
+    counts[i]]`` (company codes in id order).  ``links`` are the usable signatory links the
+    answer counts (positions in the index), for the share sums of the opportunity ranking.
+    """
+
+    index: LeverageIndex
+    facs: I64
+    counts: I64
+    starts: I64
+    pair_comp: I64
+    links: I64
+
+    def buyers(self, i: int) -> I64:
+        s = int(self.starts[i])
+        return self.pair_comp[s:s + int(self.counts[i])]
+
+    def __len__(self) -> int:
+        return len(self.facs)
+
+
+def shared_rows(idx: LeverageIndex, viewer: Viewer, d: int, *, covenant_id: str | None,
+                country: str | None, min_buyers: int) -> Shared:
+    """Factories with at least ``min_buyers`` active signatory buyers whose links ``viewer`` may see."""
+    sig = idx.signatories(d, covenant_id)
+    mask = idx.usable(viewer, d) & sig[idx.l_comp]
+    if country is not None:
+        code = idx.country_code.get(country, -1)
+        mask &= idx.factory_country[idx.l_fac] == code
+    pos = np.flatnonzero(mask).astype(np.int64)
+    f, c = idx.l_fac[pos], idx.l_comp[pos]            # sorted by (factory, company)
+    first_of_pair = np.ones(len(pos), dtype=bool)
+    first_of_pair[1:] = (f[1:] != f[:-1]) | (c[1:] != c[:-1])
+    pf, pc = f[first_of_pair], c[first_of_pair]
+    facs, starts, counts = np.unique(pf, return_index=True, return_counts=True)
+    keep = counts >= min_buyers
+    facs, starts, counts = facs[keep], starts[keep], counts[keep]
+    order = np.lexsort((facs, -counts))               # buyer count descending, then factory id
+    return Shared(idx, facs[order].astype(np.int64), counts[order].astype(np.int64),
+                  starts[order].astype(np.int64), pc.astype(np.int64), pos)
+
+
+def _shared_args(store: GraphStore, covenant_id: str | None, country: str | None, min_buyers: int,
+                 as_of: dt.date | None) -> tuple[str | None, str | None, int, dt.date]:
+    return (args.covenant(store, covenant_id), args.country(country), args.min_buyers(min_buyers),
+            args.as_of(as_of))
+
+
+def _materialise(store: GraphStore, viewer: Viewer, sh: Shared, rows: range, as_of: dt.date,
+                 covenant_id: str | None) -> list[SharedFactory]:
+    idx = sh.index
+    fids = [idx.factories[int(sh.facs[i])] for i in rows]
+    buyer_codes = {int(c) for i in rows for c in sh.buyers(i)}
+    factories = nodes_by_id(store, "Factory", fids)
+    companies = nodes_by_id(store, "Company", [idx.companies[c] for c in sorted(buyer_codes)])
+    others = _other_buyers(store, viewer, idx, as_of, covenant_id, fids)
+    out = []
+    for i, fid in zip(rows, fids, strict=True):
+        buyers = [companies[idx.companies[int(c)]] for c in sh.buyers(i)]
+        out.append(SharedFactory(factories[fid], buyers, len(buyers), others.get(fid)))
+    return out
+
+
+def _other_buyers(store: GraphStore, viewer: Viewer, idx: LeverageIndex, as_of: dt.date,
+                  covenant_id: str | None, fids: Sequence[str]) -> dict[str, int | None]:
+    """otherBuyers for these factories (0 for the secretariat; None until a snapshot is published)."""
+    from .publish import other_buyers
+    return other_buyers(store, viewer, idx, as_of, covenant_id, fids)
+
+
+def shared_factories_page(store: GraphStore, viewer: Viewer, *, covenant_id: str | None = None,
+                          country: str | None = None, min_buyers: int = 2, as_of: dt.date | None = None,
+                          first: int | None = None, offset: int = 0) -> SharedPage:
+    """One page of :func:`shared_factories` (``first`` rows from ``offset``; all when ``first`` is None)
+    and the total number of rows: only the page's rows are read from the store."""
+    covenant_id, country, min_buyers, day_ = _shared_args(store, covenant_id, country, min_buyers, as_of)
+    sh = shared_rows(index_for(store), viewer, day(day_), covenant_id=covenant_id, country=country,
+                     min_buyers=min_buyers)
+    offset = max(offset, 0)
+    end = len(sh) if first is None else min(len(sh), offset + max(first, 0))
+    return SharedPage(_materialise(store, viewer, sh, range(offset, max(end, offset)), day_, covenant_id),
+                      len(sh), offset)
+
+
+def shared_factories(store: GraphStore, viewer: Viewer, *, covenant_id: str | None = None,
+                     country: str | None = None, min_buyers: int = 2,
+                     as_of: dt.date | None = None) -> list[SharedFactory]:
+    """Factories where at least ``min_buyers`` active signatories have an active sourcing link
+    that the viewer may see.
+
+    Ordered by buyer count descending, then factory id; ``buyers`` are those
+    signatories and ``buyer_count`` their number, as if the links the viewer
+    may not see did not exist.
+    """
+    return shared_factories_page(store, viewer, covenant_id=covenant_id, country=country,
+                                 min_buyers=min_buyers, as_of=as_of).items
+
+
+# ---------------------------------------------------------------------------
+# co-buyers, factory leverage
+# ---------------------------------------------------------------------------
+
+def co_buyers(store: GraphStore, viewer: Viewer, *, company_id: str, covenant_id: str | None = None,
+              as_of: dt.date | None = None) -> list[CoBuyer]:
+    """Other active signatories sharing at least one active factory with ``company_id``, over the
+    links the viewer may see.  Ordered by shared count descending, then company id."""
+    company_id, covenant_id = args.company(store, company_id), args.covenant(store, covenant_id)
+    as_of = args.as_of(as_of)
+    idx, d = index_for(store), day(as_of)
+    me = idx.company_code.get(company_id)
+    if me is None:
+        return []
+    mine = idx.company_links(me)
+    mine = mine[idx.usable(viewer, d, mine)]
+    facs = np.unique(idx.l_fac[mine])
+    pos = idx.links_at(facs)
+    sig = idx.signatories(d, covenant_id)
+    comp = idx.l_comp[pos]
+    pos = pos[idx.usable(viewer, d, pos) & (comp != me) & sig[comp]]
+    comp, fac = idx.l_comp[pos], idx.l_fac[pos]
+    order = np.lexsort((fac, comp))
+    comp, fac = comp[order], fac[order]
+    first_of_pair = np.ones(len(comp), dtype=bool)
+    first_of_pair[1:] = (comp[1:] != comp[:-1]) | (fac[1:] != fac[:-1])
+    comp, fac = comp[first_of_pair], fac[first_of_pair]
+    others, starts, counts = np.unique(comp, return_index=True, return_counts=True)
+    rank = np.lexsort((others, -counts))
+    companies = nodes_by_id(store, "Company", [idx.companies[int(c)] for c in others])
+    factories = nodes_by_id(store, "Factory", [idx.factories[int(f)] for f in np.unique(fac)])
+    out = []
+    for i in rank:
+        s, n = int(starts[i]), int(counts[i])
+        shared = [factories[idx.factories[int(f)]] for f in fac[s:s + n]]
+        out.append(CoBuyer(companies[idx.companies[int(others[i])]], shared, n))
+    return out
+
+
+def _combined(shares: npt.NDArray[np.float64]) -> float | None:
+    known = shares[~np.isnan(shares)]
+    return round(float(known.sum()), 10) if len(known) else None
 
 
 def factory_leverage(store: GraphStore, viewer: Viewer, *, factory_id: str,
                      as_of: dt.date | None = None) -> FactoryLeverage | None:
-    """A factory's buyers, signatory buyers, their combined share, unions, NGOs and open grievances.
-
-    ``None`` for an unknown factory.  A viewer other than the secretariat sees
-    only buyers with a visible link, and ``combined_share`` sums only their
-    shares; the counts cover all buyers.
-    """
+    """A factory's active buyers, its signatory buyers and their combined share, unions, NGOs in its
+    country and open grievances, over the links the viewer may see; ``None`` for an unknown factory."""
     as_of = args.as_of(as_of)
-    rows = store.read(FACTORY_BUYERS, ids=[factory_id], as_of=as_of)
-    if not rows:
+    idx, d = index_for(store), day(as_of)
+    f = idx.factory_code.get(factory_id)
+    if f is None:
         return None
-    links = _buyer_links(rows[0]["buyers"])
-    signatory = [b for b in links if b.covenants]
+    pos = idx.factory_links(f)
+    pos = pos[idx.usable(viewer, d, pos)]
+    comps = idx.l_comp[pos]
+    sig = idx.signatories(d)
+    buyers = np.unique(comps)
+    signatory = buyers[sig[buyers]]
+    share = _combined(idx.l_share[pos[sig[comps]]])
+    names = nodes_by_id(store, "Company", [idx.companies[int(c)] for c in buyers])
+    factory = nodes_by_id(store, "Factory", [factory_id])[factory_id]
     ctx = factory_context(store, [factory_id], as_of=as_of)[factory_id]
-    return FactoryLeverage(Node.of("Factory", rows[0]["factory"]), _visible(viewer, links),
-                           _visible(viewer, signatory), len(links), len(signatory),
-                           _combined(viewer, signatory), ctx.unions, ctx.ngos, ctx.open_grievances)
+    other = _other_buyers(store, viewer, idx, as_of, None, [factory_id]).get(factory_id)
+    return FactoryLeverage(factory, [names[idx.companies[int(c)]] for c in buyers],
+                           [names[idx.companies[int(c)]] for c in signatory], len(buyers), len(signatory),
+                           share, ctx.unions, ctx.ngos, ctx.open_grievances, other)
 
 
-RISK_LEVEL_WEIGHT = {"low": 1, "medium": 2, "high": 3}
-
-
-def _level_weight(level: str) -> int:
-    return RISK_LEVEL_WEIGHT.get(level, 0)
-
+# ---------------------------------------------------------------------------
+# joint action
+# ---------------------------------------------------------------------------
 
 def score_opportunity(signatory_buyers: int, combined_share: float | None, risk_level: str | None,
                       open_grievances: int, unions: int, has_cba: bool) -> float:
@@ -498,7 +368,8 @@ def score_opportunity(signatory_buyers: int, combined_share: float | None, risk_
     ``2 x signatory buyers + 4 x combined share (0..1) + 1.5 x country risk
     level (low 1, medium 2, high 3) + 2 x open grievances about the risk
     (at most 3 counted) + 2 when a union represents workers + 1 more when it
-    has a collective agreement``.
+    has a collective agreement``.  :func:`joint_action_opportunities` computes
+    the same sum for all candidates at once.
 
     >>> score_opportunity(3, 0.5, "high", 1, 1, False)
     16.5
@@ -508,44 +379,49 @@ def score_opportunity(signatory_buyers: int, combined_share: float | None, risk_
                  + 2.0 * min(open_grievances, 3) + (2.0 if unions else 0.0) + (1.0 if has_cba else 0.0), 6)
 
 
+_LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
+
+
 def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
                                covenant_id: str | None = None, country: str | None = None,
                                first: int = 20, as_of: dt.date | None = None) -> list[Opportunity]:
-    """Factories with at least two signatory buyers, ranked by :func:`score_opportunity`.
-
-    Ties are broken by factory id.  The score uses the shares the viewer may
-    see, so it never encodes a hidden buyer's share.
-    """
-    as_of = args.as_of(as_of)
+    """Factories with at least two signatory buyers, ranked by :func:`score_opportunity` (ties by
+    factory id), over the links the viewer may see: the score never encodes a hidden buyer or share."""
     risk, first = args.risk(risk), args.first(first, 10**9)
-    covenant_id, country = args.covenant(store, covenant_id), args.country(country)
-    candidates = store.read(JOINT_CANDIDATES, covenant_id=covenant_id, country=country, as_of=as_of, risk=risk)
-    levels = {r["country"]: r["levels"] for r in store.read(COUNTRY_RISK, risk=risk)} if candidates else {}
-    ranked = []
-    for r in candidates:
-        links = sorted((BuyerLink(Node("Company", b[0]), tuple(sorted(b[1])), tuple(sorted(b[2])))
-                        for b in r["buyers"]), key=lambda b: b.company.id)
-        level_list = levels.get(r["country"])
-        level = max(level_list, key=_level_weight) if level_list else None
-        score = score_opportunity(len(links), _combined(viewer, links), level, r["grievances"],
-                                  len(r["union_cba"]), any(r["union_cba"]))
-        ranked.append((-score, r["id"], score, links))
-    ranked.sort(key=lambda x: (x[0], x[1]))
-    top = ranked[:max(first, 0)]
-    if not top:
+    covenant_id, country, _, as_of = _shared_args(store, covenant_id, country, 2, as_of)
+    idx, d = index_for(store), day(as_of)
+    sh = shared_rows(idx, viewer, d, covenant_id=covenant_id, country=country, min_buyers=2)
+    if not len(sh) or first == 0:
         return []
-    ids = [t[1] for t in top]
-    factories = {r["factory"]["id"]: r["factory"] for r in store.read(FACTORIES, ids=ids)}
-    buyer_ids = sorted({b.company.id for t in top for b in t[3]})
-    companies = {r["company"]["id"]: Node.of("Company", r["company"])
-                 for r in store.read(COMPANIES, ids=buyer_ids)}
-    ctx = factory_context(store, ids, as_of=as_of, risk=risk)
+    nf = len(idx.factories)
+    shares = idx.l_share[sh.links]
+    known = ~np.isnan(shares)
+    lf = idx.l_fac[sh.links]
+    share_sum = np.bincount(lf[known], weights=shares[known], minlength=nf)[sh.facs]
+    has_share = np.bincount(lf[known], minlength=nf)[sh.facs] > 0
+    r = RISKS.index(risk)
+    level = idx.risk_level[idx.factory_country[sh.facs], r].astype(np.float64)
+    open_g = (idx.g_risk == r) & (idx.g_filed <= d)
+    grievances = np.bincount(idx.g_fac[open_g], minlength=nf)[sh.facs]
+    unions = idx.f_unions[sh.facs] > 0
+    cba = idx.f_cba[sh.facs]
+    raw = (2.0 * sh.counts + 4.0 * np.minimum(np.where(has_share, np.round(share_sum, 10), 0.0), 1.0)
+           + 1.5 * level + 2.0 * np.minimum(grievances, 3) + np.where(unions, 2.0, 0.0) + np.where(cba, 1.0, 0.0))
+    score = np.round(raw, 6)
+    order = np.lexsort((sh.facs, -score))[:first]
+    fids = [idx.factories[int(sh.facs[i])] for i in order]
+    factories = nodes_by_id(store, "Factory", fids)
+    buyer_codes = sorted({int(c) for i in order for c in sh.buyers(int(i))})
+    companies = nodes_by_id(store, "Company", [idx.companies[c] for c in buyer_codes])
+    ctx = factory_context(store, fids, as_of=as_of, risk=risk)
     out = []
-    for _, fid, score, links in top:
+    for i, fid in zip(order, fids, strict=True):
         c = ctx[fid]
-        links = [BuyerLink(companies[b.company.id], b.disclosures, b.shares) for b in links]
+        buyers = [companies[idx.companies[int(b)]] for b in sh.buyers(int(i))]
+        combined = round(float(share_sum[i]), 10) if has_share[i] else None
         griev = [g for g in c.open_grievances if g.props.get("risk") == risk]
-        out.append(Opportunity(Node.of("Factory", factories[fid]), _visible(viewer, links), len(links),
-                               _combined(viewer, links), c.risk_levels.get(risk), griev, c.unions, c.ngos,
-                               score))
+        out.append(Opportunity(factories[fid], buyers, len(buyers), combined,
+                               _LEVEL_NAMES.get(int(level[i])), griev, c.unions, c.ngos,
+                               score_opportunity(len(buyers), combined, _LEVEL_NAMES.get(int(level[i])),
+                                                 int(grievances[i]), int(unions[i]), bool(cba[i]))))
     return out

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Literal
 
+import numpy as np
+
 from imvo.graph.model import NODES, is_active, node_type, rel_type
 from imvo.graph.store import GraphStore, GraphView, ReadQuery
 
+from . import args
 from .access import Viewer
-from .core import Node
+from .base import Node, nodes_by_id
 
 __all__ = [
     "CONFIDENTIAL_RELS",
@@ -58,23 +61,6 @@ class Page:
 
 # ---------------------------------------------------------------------------
 
-def _nodes_py(view: GraphView, *, label: str, ids: Sequence[str]) -> list[dict[str, Any]]:
-    return [{"n": n} for i in ids if (n := view.node(label, i)) is not None]
-
-
-@cache
-def _nodes_query(label: str) -> ReadQuery:
-    node_type(label)
-    return ReadQuery(f"nodes_{label}", f"UNWIND $ids AS i MATCH (n:{label} {{id: i}}) RETURN n {{.*}} AS n",
-                     lambda view, ids, label_=label: _nodes_py(view, label=label_, ids=ids))
-
-
-def nodes_by_id(store: GraphStore, label: str, ids: Sequence[str]) -> dict[str, Node]:
-    """{id: Node} for the ids that exist (one round trip)."""
-    rows = store.read(_nodes_query(label), ids=list(dict.fromkeys(ids)))
-    return {r["n"]["id"]: Node.of(label, r["n"]) for r in rows}
-
-
 def _edges_py(view: GraphView, *, label: str, type_: str, direction: Direction,
               ids: Sequence[str]) -> list[dict[str, Any]]:
     step = view.out if direction == "out" else view.inc
@@ -100,14 +86,26 @@ def _edges_query(label: str, type_: str, direction: Direction) -> ReadQuery:
 
 
 def _visible(viewer: Viewer, type_: str, label: str, direction: Direction, anchor: str,
-             rel: dict[str, Any], other: Node) -> bool:
+             rel: dict[str, Any], other: Node, co_signatories: frozenset[str]) -> bool:
     if type_ not in CONFIDENTIAL_RELS or viewer.is_secretariat:
         return True
     if type_ == "SUPPLIES_FROM":
         buyer = rel.get("buyer")
-        return buyer is None or viewer.sees_link(buyer, rel.get("disclosure") or "confidential")
+        return buyer is None or viewer.sees_link(buyer, rel.get("disclosure") or "confidential", co_signatories)
     buyer = anchor if (direction == "out" and label == "Company") else other.id
-    return viewer.sees_link(buyer, rel.get("disclosure") or "confidential")
+    return viewer.sees_link(buyer, rel.get("disclosure") or "confidential", co_signatories)
+
+
+def co_signatories(store: GraphStore, viewer: Viewer, on: dt.date) -> frozenset[str]:
+    """The companies sharing an active covenant with a company viewer on ``on`` (empty otherwise)."""
+    if viewer.role != "company" or viewer.company_id is None:
+        return frozenset()
+    from .leverage import day, index_for
+    idx = index_for(store)
+    me = idx.company_code.get(viewer.company_id)
+    if me is None:
+        return frozenset()
+    return frozenset(idx.companies[int(c)] for c in np.flatnonzero(idx.co_signatories(me, day(on))))
 
 
 def neighbours(store: GraphStore, viewer: Viewer, label: str, ids: Sequence[str], type_: str,
@@ -121,13 +119,15 @@ def neighbours(store: GraphStore, viewer: Viewer, label: str, ids: Sequence[str]
     if (direction == "out" and label not in rt.sources) or (direction == "in" and label not in rt.targets):
         return {i: [] for i in ids}
     rows = store.read(_edges_query(label, type_, direction), ids=list(dict.fromkeys(ids)))
+    cosig = co_signatories(store, viewer, as_of or args.today()) \
+        if type_ in CONFIDENTIAL_RELS and not viewer.is_secretariat else frozenset()
     out: dict[str, list[Edge]] = defaultdict(list)
     for r in rows:
         rel = {k: v for k, v in r["rel"].items() if k != "key"}
         if as_of is not None and not is_active(rel, as_of):
             continue
         other = Node.of(r["label"], r["other"])
-        if _visible(viewer, type_, label, direction, r["anchor"], rel, other):
+        if _visible(viewer, type_, label, direction, r["anchor"], rel, other, cosig):
             out[r["anchor"]].append(Edge(type_, rel, other, r["anchor"]))
     for edges in out.values():
         edges.sort(key=lambda e: (e.node.id, str(e.props.get("since") or "")))

@@ -189,3 +189,13 @@ def test_deleting_relationships_and_nodes(store: GraphStore) -> None:
         w.delete_nodes("Factory", ["F1"])
     c = store.counts()
     assert c.nodes["Factory"] == 0 and c.rels["SOURCES_FROM"] == 0 and c.rels["LOCATED_IN"] == 0
+
+
+def test_clearing_does_not_turn_the_version_back(store: GraphStore) -> None:
+    """An index cached for version v must never be taken for the graph of a later clear-and-load."""
+    _seed(store)
+    v = store.version()
+    store.clear()
+    assert store.version() > v
+    _seed(store)
+    assert store.version() > v + 1

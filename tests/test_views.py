@@ -257,7 +257,7 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("viewer", [SECRETARIAT, PUBLIC], ids=["secretariat", "public"])
+@pytest.mark.parametrize("viewer", [SECRETARIAT], ids=["secretariat"])
 def test_large_covenant_view_is_aggregated(big_store: GraphStore, viewer: Viewer) -> None:
     shared = shared_factories(big_store, viewer, covenant_id=COVENANT, as_of=DAY)
     assert len(shared) > MAX_NODES, "the synthetic covenant is large enough to need aggregation"

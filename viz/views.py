@@ -109,9 +109,15 @@ def _new(kind: str, subject: str, title: str, viewer: Viewer, as_of: dt.date, fo
     return ViewGraph(kind, subject, title, as_of, str(viewer), focus=focus)
 
 
-def _hidden_note(hidden: int, what: str) -> list[str]:
-    return [f"{hidden} {what} not shown to your role (confidential links are counted, never named)."] \
-        if hidden > 0 else []
+def _estimate_note(viewer: Viewer, others: Sequence[int | None], where: str) -> list[str]:
+    """What the view says of buyers the viewer cannot see: only the published estimate (otherBuyers)."""
+    if viewer.is_secretariat:
+        return []
+    known = [n for n in others if n]
+    if known:
+        return [(f"Drawn from the links your role may see. The latest published snapshot estimates further "
+                 f"signatory buyer links you cannot see {where}: at least {sum(known)} in all.")]
+    return ["Drawn from the links your role may see (confidential links are neither drawn nor counted)."]
 
 
 # ---------------------------------------------------------------------------
@@ -132,13 +138,13 @@ def factory_view(store: GraphStore, viewer: Viewer, factory_id: str, *,
     if lev is None:
         raise NotFound(f"unknown factory {factory_id!r}")
     f = lev.factory
-    hidden = lev.buyer_count - len(lev.buyers)
+    others = "withheld" if lev.other_buyers is None else str(lev.other_buyers)
     g = _new("factory", f.id, f"Factory {f.name or f.id}", viewer, as_of, node_key("Factory", f.id))
     fk = g.add_node(_node(f, value=max(lev.signatory_buyer_count, 1), extra=(
         ("buyers", f"{lev.buyer_count} ({lev.signatory_buyer_count} covenant signatories)"),
-        ("buyers not shown", str(hidden)),
+        ("further signatory buyers (published estimate)", others),
         ("combined share of the signatories shown", _pct(lev.combined_share))))).key
-    g.notes += _hidden_note(hidden, f"of its {lev.buyer_count} buyers are")
+    g.notes += _estimate_note(viewer, [lev.other_buyers], "here")
 
     links: dict[str, list[Edge]] = defaultdict(list)
     for e in neighbours(store, viewer, "Factory", [f.id], "SOURCES_FROM", "in", as_of=as_of)[f.id]:
@@ -271,8 +277,7 @@ def covenant_view(store: GraphStore, viewer: Viewer, covenant_id: str, *,
     signatories = {e.node.id for e in parties if e.node.label == "Company" and e.get("role") == "signatory"}
     g.add_node(_node(cov, value=1 + len(signatories), extra=(
         ("active signatories", str(len(signatories))), ("shared factories", str(len(shared))))))
-    hidden = sum(s.buyer_count - len(s.buyers) for s in shared)
-    g.notes += _hidden_note(hidden, "signatory sourcing links at these factories are")
+    g.notes += _estimate_note(viewer, [s.other_buyers for s in shared], "at these factories")
     if not shared:
         g.notes.append("No factory has two or more active signatory buyers on this date.")
     by_party: dict[tuple[str, str], list[Edge]] = defaultdict(list)
@@ -292,7 +297,9 @@ def covenant_view(store: GraphStore, viewer: Viewer, covenant_id: str, *,
         g.add_edge(ViewEdge(pk, ck, "PARTY_TO", _link_facts(es)))
     for s in shared:
         fk = g.add_node(_node(s.factory, value=s.buyer_count, extra=(
-            ("signatory buyers", str(s.buyer_count)), ("of them shown", str(len(s.buyers)))))).key
+            ("signatory buyers", str(s.buyer_count)),
+            ("further buyers (published estimate)", "withheld" if s.other_buyers is None
+             else str(s.other_buyers))))).key
         for b in s.buyers:
             bk = g.add_node(_node(b, "Company", 1 + member_count[b.id])).key
             g.add_edge(ViewEdge(bk, fk, "SOURCES_FROM", (("buyer", b.name or b.id),)))
@@ -402,8 +409,7 @@ def country_view(store: GraphStore, viewer: Viewer, code: str, *, as_of: dt.date
         if per_label[actor.label] <= TOP_MEMBERS * 2:
             rel = "LOCATED_IN" if actor.label == "Union" or actor.id not in active_ids else "ACTIVE_IN"
             g.add_edge(ViewEdge(g.add_node(_node(actor)).key, kk, rel))
-    hidden = sum(s.buyer_count - len(s.buyers) for s in shared)
-    g.notes += _hidden_note(hidden, "signatory sourcing links at shared factories here are")
+    g.notes += _estimate_note(viewer, [s.other_buyers for s in shared], "at shared factories here")
     buyers = {b.id: b for s in shared for b in s.buyers}
     if len(g.nodes) + len(shared) + len(buyers) > MAX_NODES:
         g.aggregated = True
@@ -424,7 +430,9 @@ def country_view(store: GraphStore, viewer: Viewer, code: str, *, as_of: dt.date
     reps = neighbours(store, viewer, "Factory", [s.factory.id for s in shared], "REPRESENTS", "in")
     for s in shared:
         fk = g.add_node(_node(s.factory, value=s.buyer_count, extra=(
-            ("signatory buyers", str(s.buyer_count)), ("of them shown", str(len(s.buyers)))))).key
+            ("signatory buyers", str(s.buyer_count)),
+            ("further buyers (published estimate)", "withheld" if s.other_buyers is None
+             else str(s.other_buyers))))).key
         g.add_edge(ViewEdge(fk, kk, "LOCATED_IN"))
         for b in s.buyers:
             g.add_edge(ViewEdge(g.add_node(_node(b)).key, fk, "SOURCES_FROM", (("buyer", b.name or b.id),)))
