@@ -1,383 +1,458 @@
-"""The embedded backend: a networkx multi-digraph in memory, saved as one file.
+"""The embedded backend: the graph in one SQLite file (``graph.sqlite`` in the data directory).
 
-Nodes are keyed ``(label, id)`` and hold their properties; relationships are
-keyed ``(type, key)`` so that a reload updates instead of duplicating.  The
-file is written to a temporary name and atomically renamed, so a crash never
-leaves a half-written store; writers take an exclusive lock on a side file.
+Why SQLite: a real embedded database with a write-ahead log, so a store of a
+million factories opens at once (nothing is loaded into memory), an update of
+one list writes only the rows it changes, memory stays bounded whatever the
+size of the graph, and readers and writers in several processes see
+consistent states.
 
-Consistency: the graph and its indexes form one :class:`_Snapshot`.  A read
-takes the current snapshot once and answers from it; when another process has
-replaced the file, a complete new snapshot is loaded and swapped in with one
-assignment, so a reader sees the old or the new graph, never a mix.  Within
-one process a writer changes the snapshot in place while holding the write
-side of a readers-writer lock, which readers hold for the length of a read.
+Layout (format :data:`FORMAT`, checked on open): ``nodes (label, id, props)``
+keyed on ``(label, id)``, with ``name`` and ``country`` as indexed generated
+columns; ``rels (type, sl, s, tl, t, key, props)`` keyed on the relationship's
+type, both ends and its ``key`` (:func:`imvo.graph.model.rel_key`), with an
+index on the incoming end; ``meta`` holds the format and the version, which
+every write session that changes something bumps.  Properties are JSON (dates
+as ISO strings, decoded by the model's declared types); a merge is an
+``INSERT ... ON CONFLICT DO UPDATE SET props = json_patch(props, ?)``, whose
+merge-patch semantics are exactly the store's (given properties replace the
+stored ones, a null removes one).
+
+Consistency: a writer is one ``BEGIN IMMEDIATE`` transaction, committed on a
+clean exit of ``with store.writer()`` and rolled back on an exception (an
+interrupted load leaves nothing half-written: rerun it); every read question
+runs in one read transaction, so it sees one committed state, never a write
+in progress.  Connections are per thread.
+
+A store file of the earlier pickle format (``graph.pickle``) is migrated on
+first open; a damaged or foreign file is refused in one line.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
-import gc
+import json
 import os
 import pickle
+import shutil
+import sqlite3
+import tempfile
 import threading
-from collections import defaultdict
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
-
 from imvo.kernel.errors import StoreUnavailable
 
+from .model import NODES, RELS, node_type, rel_type
 from .store import GraphStore, NodeRow, ReadQuery, RelRow, Writer
 
-__all__ = ["FILE_NAME", "FORMAT", "EmbeddedStore"]
+__all__ = ["FILE_NAME", "FORMAT", "LEGACY_FILE_NAME", "EmbeddedStore"]
 
-FILE_NAME = "graph.pickle"
-FORMAT = 2
+FILE_NAME = "graph.sqlite"
+LEGACY_FILE_NAME = "graph.pickle"
+FORMAT = 3          # 1, 2: the networkx pickle of earlier versions (migrated on open)
+_CHUNK = 500        # ids per IN (...) list
 
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector during bulk work on the graph.
-
-    Loading or writing a large graph allocates millions of dicts and tuples
-    that all survive; every full collection would walk all of them again (a
-    100k-factory load spent about half its time there).  Reference counting
-    still frees memory as usual; the collector resumes (if it was on) afterwards.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-Key = tuple[str, str]
-EdgeKey = tuple[Key, Key, tuple[str, str]]
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nodes (
+    label TEXT NOT NULL, id TEXT NOT NULL, props TEXT NOT NULL,
+    name TEXT GENERATED ALWAYS AS (json_extract(props, '$.name')) VIRTUAL,
+    country TEXT GENERATED ALWAYS AS (json_extract(props, '$.country')) VIRTUAL,
+    PRIMARY KEY (label, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nodes_country ON nodes (label, country, id);
+CREATE TABLE IF NOT EXISTS rels (
+    type TEXT NOT NULL, sl TEXT NOT NULL, s TEXT NOT NULL, tl TEXT NOT NULL, t TEXT NOT NULL,
+    key TEXT NOT NULL, props TEXT NOT NULL,
+    PRIMARY KEY (type, sl, s, tl, t, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rels_in ON rels (tl, t, type);
+"""
 
 
-@dataclass
-class _Snapshot:
-    """One complete state: the graph, its indexes and its version."""
+# ---------------------------------------------------------------------------
+# values: JSON with ISO dates, decoded by the declared types
+# ---------------------------------------------------------------------------
 
-    g: nx.MultiDiGraph = field(default_factory=nx.MultiDiGraph)
-    by_label: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    by_type: dict[str, set[EdgeKey]] = field(default_factory=lambda: defaultdict(set))
-    version: int = 0
-    mtime: int | None = None
-
-    @classmethod
-    def of(cls, g: nx.MultiDiGraph, version: int, mtime: int | None) -> _Snapshot:
-        snap = cls(g, defaultdict(set), defaultdict(set), version, mtime)
-        for label, id_ in g.nodes:
-            snap.by_label[label].add(id_)
-        for u, v, k in g.edges(keys=True):
-            snap.by_type[k[0]].add((u, v, k))
-        return snap
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot store {type(value).__name__}")
 
 
-class _RWLock:
-    """Many readers or one writer; a waiting writer goes before new readers (re-entrant for the
-    writer's own reads)."""
+def _dumps(props: dict[str, Any]) -> str:
+    return json.dumps(props, default=_default, separators=(",", ":"), ensure_ascii=False)
 
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._waiting = 0
-        self._writer: int | None = None
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[None]:
-        me = threading.get_ident()
-        if self._writer == me:
-            yield
-            return
-        with self._cond:
-            while self._writer is not None or self._waiting:
-                self._cond.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                self._cond.notify_all()
+@cache
+def _node_dates(label: str) -> frozenset[str]:
+    return frozenset(p.name for p in node_type(label).props if p.type == "date")
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[None]:
-        with self._cond:
-            self._waiting += 1
-            try:
-                while self._writer is not None or self._readers:
-                    self._cond.wait()
-            finally:
-                self._waiting -= 1
-            self._writer = threading.get_ident()
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writer = None
-                self._cond.notify_all()
 
+@cache
+def _rel_dates(type_: str) -> frozenset[str]:
+    return frozenset(p.name for p in rel_type(type_).props if p.type == "date")
+
+
+def _decode(text: str, dates: frozenset[str]) -> dict[str, Any]:
+    d: dict[str, Any] = json.loads(text)
+    for k in dates.intersection(d):
+        v = d[k]
+        if isinstance(v, str):
+            d[k] = dt.date.fromisoformat(v)
+    return d
+
+
+def _node(label: str, id_: str, props: str) -> dict[str, Any]:
+    d = _decode(props, _node_dates(label))
+    d["id"] = id_
+    return d
+
+
+def _py_lower(text: Any) -> str | None:
+    return None if text is None else str(text).lower()
+
+
+# ---------------------------------------------------------------------------
+# the store
+# ---------------------------------------------------------------------------
 
 class EmbeddedStore(GraphStore):
-    """networkx store persisted under ``data_dir`` (None: memory only)."""
+    """The SQLite store under ``data_dir`` (None: a private temporary one, deleted with the object)."""
 
     kind = "embedded"
 
     def __init__(self, data_dir: Path | None) -> None:
-        self.path = Path(data_dir) / FILE_NAME if data_dir is not None else None
-        self._snap = _Snapshot()
-        self._lock = _RWLock()
-        self._values: dict[Any, Any] = {}
-        self._refresh()
+        if data_dir is None:
+            tmp = tempfile.mkdtemp(prefix="imvo-store-")
+            weakref.finalize(self, shutil.rmtree, tmp, True)
+            data_dir = Path(tmp)
+            self.temporary = True
+        else:
+            self.temporary = False
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / FILE_NAME
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._open_count = 0
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._setup()
 
-    # -- persistence -------------------------------------------------------------
-    def _refresh(self) -> _Snapshot:
-        """The current snapshot, (re)loaded first when another process has replaced the file."""
-        snap = self._snap
-        if self.path is None:
-            return snap
+    # -- connections ------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
         try:
-            mtime = self.path.stat().st_mtime_ns
-        except FileNotFoundError:
-            return snap
-        if mtime == snap.mtime:
-            return snap
+            conn = sqlite3.connect(self.path, timeout=600, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-32768")          # 32 MB page cache per connection
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.create_function("py_lower", 1, _py_lower, deterministic=True)
+        except sqlite3.DatabaseError as exc:
+            raise StoreUnavailable(self._damaged(exc)) from None
+        return conn
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def _damaged(self, exc: BaseException) -> str:
+        return (f"cannot read the embedded store {self.path} ({exc}); it is damaged or not an IMVO store: "
+                f"move it away and load the data again")
+
+    def _setup(self) -> None:
+        legacy = self.data_dir / LEGACY_FILE_NAME
+        fresh = not self.path.exists()
+        conn = self._conn()
         try:
-            with open(self.path, "rb") as fh, _no_gc():
+            conn.executescript(_SCHEMA)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            if row is None:
+                conn.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?), ('version', '0')", (str(FORMAT),))
+            elif row[0] != str(FORMAT):
+                raise StoreUnavailable(f"{self.path} is an embedded store of format {row[0]}; this version reads "
+                                       f"format {FORMAT}: load the data again into a new IMVO_DATA_DIR")
+        except sqlite3.DatabaseError as exc:
+            raise StoreUnavailable(self._damaged(exc)) from None
+        if fresh and legacy.exists():
+            self._migrate(legacy)
+
+    def _migrate(self, legacy: Path) -> None:
+        """Copy a store of the earlier pickle format into this one (then keep it as ``.migrated``)."""
+        try:
+            with open(legacy, "rb") as fh:
                 doc = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError,
-                TypeError, IndexError, KeyError) as exc:
-            raise StoreUnavailable(f"cannot read the embedded store {self.path} ({type(exc).__name__}); "
-                                   f"it is damaged or not an IMVO store: move it away and load again") from None
-        if not isinstance(doc, dict) or "format" not in doc:
-            raise StoreUnavailable(f"{self.path} is not an IMVO embedded store")
-        if doc["format"] != FORMAT:
-            raise StoreUnavailable(f"{self.path} is an embedded store of format {doc['format']}, this "
-                                   f"version reads format {FORMAT}: load the data again into a new "
-                                   f"IMVO_DATA_DIR")
-        with _no_gc():
-            new = _Snapshot.of(doc["graph"], int(doc.get("version", 0)), mtime)
-        self._snap = new        # one assignment: readers hold the old snapshot or the new one
-        return new
-
-    def _save(self, snap: _Snapshot) -> None:
-        """Write the graph atomically (temp file, fsync, rename)."""
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump({"format": FORMAT, "version": snap.version, "graph": snap.g}, fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
-        snap.mtime = self.path.stat().st_mtime_ns
+            graph = doc["graph"] if isinstance(doc, dict) and doc.get("format") in (1, 2) else None
+            if graph is None:
+                raise ValueError("not an IMVO store of format 1 or 2")
+            nodes: dict[str, list[NodeRow]] = {}
+            for (label, id_), data in graph.nodes(data=True):
+                nodes.setdefault(label, []).append(NodeRow(id_, {k: v for k, v in data.items() if k != "id"}))
+            rels: dict[tuple[str, str, str], list[RelRow]] = {}
+            for (sl, s), (tl, t), (type_, _), data in graph.edges(keys=True, data=True):
+                rels.setdefault((type_, sl, tl), []).append(RelRow(s, t, dict(data)))
+        except Exception as exc:
+            self.path.unlink(missing_ok=True)
+            raise StoreUnavailable(f"cannot read the embedded store {legacy} ({type(exc).__name__}); it is "
+                                   f"damaged or not an IMVO store: move it away and load the data again") from None
+        with self.writer() as w:
+            for label, rows in nodes.items():
+                w.merge_nodes(label, rows)
+            for (type_, sl, tl), rrows in rels.items():
+                w.merge_rels(type_, sl, tl, rrows)
+        os.replace(legacy, legacy.with_suffix(".pickle.migrated"))
 
     @contextlib.contextmanager
-    def writer(self) -> Iterator[_EmbeddedWriter]:
-        with contextlib.ExitStack() as stack:
-            if self.path is not None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                lock = stack.enter_context(open(self.path.with_name(FILE_NAME + ".lock"), "w"))
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                stack.callback(fcntl.flock, lock, fcntl.LOCK_UN)
-            stack.enter_context(self._lock.write())
-            stack.enter_context(_no_gc())
-            snap = self._refresh()
-            w = _EmbeddedWriter(self, snap)
+    def writer(self) -> Iterator[_SqliteWriter]:
+        conn = self._connect()              # a connection of its own: the session is one transaction
+        try:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise StoreUnavailable(f"the embedded store {self.path} is busy ({exc}); another write is "
+                                       f"still running") from None
+            w = _SqliteWriter(self, conn)
             try:
                 yield w
             except BaseException:
                 w.close()
-                if self.path is not None and self.path.exists():
-                    self._snap = _Snapshot()     # drop the half-done changes: reload the saved file
-                    self._refresh()
+                conn.execute("ROLLBACK")
                 raise
             w.close()
             if w.changed:
-                snap.version += 1
-                self._save(snap)
+                conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
 
     def describe(self) -> str:
-        return f"embedded ({self.path or 'in memory'})"
+        return f"embedded ({'temporary' if self.temporary else self.path})"
 
     def ping(self) -> None:
-        self._refresh()
+        try:
+            self._conn().execute("SELECT 1 FROM meta LIMIT 1").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreUnavailable(self._damaged(exc)) from None
 
     def version(self) -> int:
-        return self._refresh().version
+        row = self._conn().execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+        return int(row[0]) if row else 0
 
-    # -- reads -------------------------------------------------------------------
+    def cache_dir(self) -> Path | None:
+        """Where derived data (the leverage index) may be kept beside the store."""
+        return None if self.temporary else self.data_dir / "cache"
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- reads ---------------------------------------------------------------------
     def read(self, query: ReadQuery, **params: Any) -> list[dict[str, Any]]:
-        with self._lock.read():
-            return query.compute(_View(self._refresh()), **params)
+        conn = self._conn()
+        if conn.in_transaction:                      # a nested read (a compute function reading again)
+            return query.compute(_View(conn), **params)
+        conn.execute("BEGIN")
+        try:
+            return query.compute(_View(conn), **params)
+        finally:
+            conn.execute("COMMIT")
 
     def _existing(self, label: str, ids: Sequence[str]) -> Iterable[str]:
-        with self._lock.read():
-            known = self._refresh().by_label.get(label, set())
-            return [i for i in ids if i in known]
+        return _existing(self._conn(), label, ids)
 
     def _count_nodes(self, label: str) -> int:
-        return len(self._refresh().by_label.get(label, ()))
+        return int(self._conn().execute("SELECT count(*) FROM nodes WHERE label = ?", (label,)).fetchone()[0])
 
     def _count_rels(self, type_: str) -> int:
-        return len(self._refresh().by_type.get(type_, ()))
-
-    def _shared_value(self, value: Any) -> Any:
-        """One object per distinct str/date value (lists: their items)."""
-        if isinstance(value, list):
-            return [self._values.setdefault(x, x) if isinstance(x, (str, dt.date)) else x for x in value]
-        if isinstance(value, (str, dt.date)):
-            return self._values.setdefault(value, value)
-        return value
+        return int(self._conn().execute("SELECT count(*) FROM rels WHERE type = ?", (type_,)).fetchone()[0])
 
 
-class _EmbeddedWriter(Writer):
-    batch_size = 100_000
+def _existing(conn: sqlite3.Connection, label: str, ids: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    ids = list(ids)
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        out += [r[0] for r in conn.execute(
+            f"SELECT id FROM nodes WHERE label = ? AND id IN ({','.join('?' * len(chunk))})", (label, *chunk))]
+    return out
 
-    def __init__(self, store: EmbeddedStore, snap: _Snapshot) -> None:
+
+_MERGE_NODE = ("INSERT INTO nodes (label, id, props) VALUES (?1, ?2, json_patch('{}', ?3)) "
+               "ON CONFLICT (label, id) DO UPDATE SET props = json_patch(nodes.props, ?3)")
+_ENSURE_NODE = "INSERT OR IGNORE INTO nodes (label, id, props) VALUES (?, ?, '{}')"
+_MERGE_REL = ("INSERT INTO rels (type, sl, s, tl, t, key, props) "
+              "SELECT ?1, ?2, ?3, ?4, ?5, ?6, json_patch('{}', ?7) "
+              "WHERE EXISTS (SELECT 1 FROM nodes WHERE label = ?2 AND id = ?3) "
+              "AND EXISTS (SELECT 1 FROM nodes WHERE label = ?4 AND id = ?5) "
+              "ON CONFLICT (type, sl, s, tl, t, key) DO UPDATE SET props = json_patch(rels.props, ?7)")
+
+
+class _SqliteWriter(Writer):
+    batch_size = 50_000
+
+    def __init__(self, store: EmbeddedStore, conn: sqlite3.Connection) -> None:
         super().__init__()
         self._store = store
-        self._snap = snap
+        self._c = conn
         self.changed = False
 
     def read(self, query: ReadQuery, **params: Any) -> list[dict[str, Any]]:
         self._check()
-        return query.compute(_View(self._snap), **params)
+        return query.compute(_View(self._c), **params)
 
     def _existing(self, label: str, ids: Sequence[str]) -> Iterable[str]:
-        known = self._snap.by_label.get(label, set())
-        return [i for i in ids if i in known]
+        return _existing(self._c, label, ids)
 
     def _clear(self) -> None:
-        self._snap.g = nx.MultiDiGraph()
-        self._snap.by_label = defaultdict(set)
-        self._snap.by_type = defaultdict(set)
+        self._c.execute("DELETE FROM rels")
+        self._c.execute("DELETE FROM nodes")
+        self.changed = True
+
+    def _merge_nodes(self, label: str, rows: Sequence[NodeRow]) -> None:
+        self._c.executemany(_MERGE_NODE, [(label, r.id, _dumps(r.props)) for r in rows])
+        self.changed = True
+
+    def _ensure_nodes(self, label: str, ids: Sequence[str]) -> None:
+        before = self._c.total_changes
+        self._c.executemany(_ENSURE_NODE, [(label, i) for i in ids])
+        self.changed = self.changed or self._c.total_changes != before
+
+    def _merge_rels(self, type_: str, source: str, target: str,
+                    rows: Sequence[tuple[RelRow, str]]) -> None:
+        self._c.executemany(_MERGE_REL, [(type_, source, r.start, target, r.end, key, _dumps(r.props))
+                                         for r, key in rows])
         self.changed = True
 
     def _delete_rels(self, type_: str, source: str, target: str,
                      keys: Sequence[tuple[str, str, str]]) -> None:
-        g, index = self._snap.g, self._snap.by_type[type_]
-        for start, end, key in keys:
-            u, v, k = (source, start), (target, end), (type_, key)
-            keydict = g._succ.get(u, {}).get(v)
-            if keydict is not None and k in keydict:
-                g.remove_edge(u, v, key=k)
-                index.discard((u, v, k))
-                self.changed = True
+        before = self._c.total_changes
+        self._c.executemany("DELETE FROM rels WHERE type = ? AND sl = ? AND s = ? AND tl = ? AND t = ? AND key = ?",
+                            [(type_, source, s, target, t, k) for s, t, k in keys])
+        self.changed = self.changed or self._c.total_changes != before
 
     def _delete_nodes(self, label: str, ids: Sequence[str]) -> None:
-        g, snap = self._snap.g, self._snap
+        before = self._c.total_changes
+        out_types = [r.type for r in RELS if label in r.sources]
         for id_ in ids:
-            n = (label, id_)
-            if n not in g:
-                continue
-            for u, v, k in [*g.out_edges(n, keys=True), *g.in_edges(n, keys=True)]:
-                snap.by_type[k[0]].discard((u, v, k))
-            g.remove_node(n)
-            snap.by_label[label].discard(id_)
-            self.changed = True
+            for type_ in out_types:
+                self._c.execute("DELETE FROM rels WHERE type = ? AND sl = ? AND s = ?", (type_, label, id_))
+            self._c.execute("DELETE FROM rels WHERE tl = ? AND t = ?", (label, id_))
+            self._c.execute("DELETE FROM nodes WHERE label = ? AND id = ?", (label, id_))
+        self.changed = self.changed or self._c.total_changes != before
 
-    def _merge_nodes(self, label: str, rows: Sequence[NodeRow]) -> None:
-        g, ids = self._snap.g, self._snap.by_label[label]
-        self.changed = True
-        for r in rows:
-            key = (label, r.id)
-            if key in g:
-                data = g.nodes[key]
-                data.update(r.props)
-            else:
-                g.add_node(key, id=r.id, **r.props)
-                ids.add(r.id)
-                data = g.nodes[key]
-            for k in [k for k, v in data.items() if v is None]:
-                del data[k]
 
-    def _ensure_nodes(self, label: str, ids: Sequence[str]) -> None:
-        g, known = self._snap.g, self._snap.by_label[label]
-        for id_ in ids:
-            if (label, id_) not in g:
-                g.add_node((label, id_), id=id_)
-                known.add(id_)
-                self.changed = True
+# ---------------------------------------------------------------------------
+# the view a ReadQuery's Python implementation navigates
+# ---------------------------------------------------------------------------
 
-    def _merge_rels(self, type_: str, source: str, target: str,
-                    rows: Sequence[tuple[RelRow, str]]) -> None:
-        # Hot loop (300k rows for a large dataset): this does what MultiDiGraph.add_edge
-        # does for two existing nodes, on its dicts directly -- the public API
-        # costs 3x here.  Equal string and date values are shared (interned), which
-        # keeps the graph in memory and the pickle on disk smaller.
-        g, index = self._snap.g, self._snap.by_type[type_]
-        succ, pred = g._succ, g._pred
-        new_keydict = g.edge_key_dict_factory
-        share = self._store._shared_value
-        self.changed = True
-        for r, key in rows:
-            u, v = (source, r.start), (target, r.end)
-            out = succ.get(u)
-            if out is None or v not in succ:
-                continue  # like MATCH in Cypher: no endpoint, no relationship
-            k = (type_, key)
-            keydict = out.get(v)
-            if keydict is None:
-                keydict = new_keydict()
-                out[v] = keydict
-                pred[v][u] = keydict
-            existing = keydict.get(k)
-            if existing is None:
-                keydict[k] = {a: share(b) for a, b in r.props.items() if b is not None}
-                index.add((u, v, k))
-            else:
-                existing.update(r.props)
-                for a in [a for a, b in existing.items() if b is None]:
-                    del existing[a]
-        nx._clear_cache(g)
+_LABELS = tuple(n.label for n in NODES)
 
 
 class _View:
-    """The read-only GraphView a ReadQuery's Python implementation navigates (one snapshot)."""
+    """Read-only navigation over one connection (inside one read transaction)."""
 
-    def __init__(self, snap: _Snapshot) -> None:
-        self._g = snap.g
-        self._snap = snap
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._c = conn
 
     def node(self, label: str, id_: str) -> dict[str, Any] | None:
-        data = self._g.nodes.get((label, id_))
-        return dict(data) if data is not None else None
+        row = self._c.execute("SELECT props FROM nodes WHERE label = ? AND id = ?", (label, id_)).fetchone()
+        return None if row is None else _node(label, id_, row[0])
 
     def nodes(self, label: str) -> Iterator[dict[str, Any]]:
-        g = self._g
-        for id_ in self._snap.by_label.get(label, ()):
-            yield dict(g.nodes[(label, id_)])
+        for id_, props in self._c.execute("SELECT id, props FROM nodes WHERE label = ?", (label,)):
+            yield _node(label, id_, props)
 
     def out(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
-        n = (label, id_)
-        if n not in self._g:
-            return
-        for v, keyed in self._g._adj[n].items():
-            for k, data in keyed.items():
-                if k[0] == type_:
-                    yield dict(data), v[0], dict(self._g.nodes[v])
+        dates = _rel_dates(type_)
+        for props, tl, t, tprops in self._c.execute(
+                "SELECT r.props, r.tl, r.t, n.props FROM rels r JOIN nodes n ON n.label = r.tl AND n.id = r.t "
+                "WHERE r.type = ? AND r.sl = ? AND r.s = ?", (type_, label, id_)):
+            yield _decode(props, dates), tl, _node(tl, t, tprops)
 
     def inc(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
-        n = (label, id_)
-        if n not in self._g:
-            return
-        for u, keyed in self._g._pred[n].items():
-            for k, data in keyed.items():
-                if k[0] == type_:
-                    yield dict(data), u[0], dict(self._g.nodes[u])
+        dates = _rel_dates(type_)
+        for props, sl, s, sprops in self._c.execute(
+                "SELECT r.props, r.sl, r.s, n.props FROM rels r JOIN nodes n ON n.label = r.sl AND n.id = r.s "
+                "WHERE r.tl = ? AND r.t = ? AND r.type = ?", (label, id_, type_)):
+            yield _decode(props, dates), sl, _node(sl, s, sprops)
 
     def edges(self, type_: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any], str, dict[str, Any]]]:
-        g = self._g
-        for u, v, k in self._snap.by_type.get(type_, ()):
-            yield u[0], g.nodes[u], g._adj[u][v][k], v[0], g.nodes[v]
+        dates = _rel_dates(type_)
+        for sl, s, sprops, props, tl, t, tprops in self._c.execute(
+                "SELECT r.sl, r.s, a.props, r.props, r.tl, r.t, b.props FROM rels r "
+                "JOIN nodes a ON a.label = r.sl AND a.id = r.s JOIN nodes b ON b.label = r.tl AND b.id = r.t "
+                "WHERE r.type = ?", (type_,)):
+            yield sl, _node(sl, s, sprops), _decode(props, dates), tl, _node(tl, t, tprops)
+
+    # -- columnar scans and filtered lists (what large answers need) ------------------------
+    def node_columns(self, label: str, names: Sequence[str]) -> dict[str, list[Any]]:
+        """Columns of every node of ``label``: ``id`` and the named properties, as stored (dates as
+        ISO strings, None for a missing one)."""
+        node_type(label)
+        cols = ", ".join(f"json_extract(props, '$.{_safe(n)}')" for n in names)
+        rows = self._c.execute(f"SELECT id{', ' + cols if cols else ''} FROM nodes WHERE label = ?",
+                               (label,)).fetchall()
+        out = {"id": [r[0] for r in rows]}
+        for i, n in enumerate(names, 1):
+            out[n] = [r[i] for r in rows]
+        return out
+
+    def edge_columns(self, type_: str, names: Sequence[str], source: str | None = None,
+                     target: str | None = None) -> dict[str, list[Any]]:
+        """Columns of every relationship of ``type_`` (optionally from / to one label): ``start``,
+        ``end``, ``start_label``, ``end_label`` and the named properties, as stored."""
+        rel_type(type_)
+        cols = ", ".join(f"json_extract(props, '$.{_safe(n)}')" for n in names)
+        where, args = "type = ?", [type_]
+        if source is not None:
+            where += " AND sl = ?"
+            args.append(source)
+        if target is not None:
+            where += " AND tl = ?"
+            args.append(target)
+        rows = self._c.execute(f"SELECT s, t, sl, tl{', ' + cols if cols else ''} FROM rels WHERE {where}",
+                               args).fetchall()
+        out = {"start": [r[0] for r in rows], "end": [r[1] for r in rows], "start_label": [r[2] for r in rows],
+               "end_label": [r[3] for r in rows]}
+        for i, n in enumerate(names, 4):
+            out[n] = [r[i] for r in rows]
+        return out
+
+    def find(self, label: str, *, country: str | None = None, text: str | None = None,
+             ids: Sequence[str] | None = None, where: dict[str, Any] | None = None, skip: int = 0,
+             limit: int = 50) -> tuple[int, list[dict[str, Any]]]:
+        """Nodes of ``label`` by country, name substring (case-insensitive) or exact id, a set of ids and
+        equal properties: the total and one page ordered by id."""
+        node_type(label)
+        sql, args = ["label = ?"], [label]
+        if country is not None:
+            sql.append("id = ?" if label == "Country" else "country = ?")
+            args.append(country)
+        if text is not None:
+            sql.append("(instr(py_lower(name), py_lower(?)) > 0 OR py_lower(id) = py_lower(?))")
+            args += [text, text]
+        if ids is not None:
+            if not ids:
+                return 0, []
+            sql.append("id IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(list(ids)))
+        for k, v in (where or {}).items():
+            sql.append(f"json_extract(props, '$.{_safe(k)}') = ?")
+            args.append(v)
+        cond = " AND ".join(sql)
+        total = int(self._c.execute(f"SELECT count(*) FROM nodes WHERE {cond}", args).fetchone()[0])
+        rows = self._c.execute(f"SELECT id, props FROM nodes WHERE {cond} ORDER BY id LIMIT ? OFFSET ?",
+                               (*args, max(limit, 0), max(skip, 0))).fetchall()
+        return total, [_node(label, i, p) for i, p in rows]
+
+
+def _safe(name: str) -> str:
+    """A property name for a JSON path: declared names only (letters, digits, underscores)."""
+    if not name.replace("_", "").isalnum():
+        raise ValueError(f"not a property name: {name!r}")
+    return name

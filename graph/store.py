@@ -19,6 +19,7 @@ import abc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, Self, TypeVar
 
 from .model import ACTOR_LABELS, NODES, RELS, node_type, rel_key, rel_type
@@ -55,13 +56,24 @@ class Counts:
 
 
 class GraphView(Protocol):
-    """Read-only navigation over the embedded graph (what a ReadQuery's Python side may use)."""
+    """Read-only navigation over the embedded graph (what a ReadQuery's Python side may use).
+
+    ``node``/``nodes``/``out``/``inc``/``edges`` hand out typed properties (dates as dates);
+    ``node_columns`` and ``edge_columns`` are columnar scans for large answers, with values as
+    stored (dates as ISO strings, like Cypher's ``toString``); ``find`` is a filtered, paged list.
+    """
 
     def node(self, label: str, id_: str) -> dict[str, Any] | None: ...
     def nodes(self, label: str) -> Iterator[dict[str, Any]]: ...
     def out(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]: ...
     def inc(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]: ...
     def edges(self, type_: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any], str, dict[str, Any]]]: ...
+    def node_columns(self, label: str, names: Sequence[str]) -> dict[str, list[Any]]: ...
+    def edge_columns(self, type_: str, names: Sequence[str], source: str | None = None,
+                     target: str | None = None) -> dict[str, list[Any]]: ...
+    def find(self, label: str, *, country: str | None = None, text: str | None = None,
+             ids: Sequence[str] | None = None, where: dict[str, Any] | None = None, skip: int = 0,
+             limit: int = 50) -> tuple[int, list[dict[str, Any]]]: ...
 
 
 @dataclass(frozen=True)
@@ -233,6 +245,10 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def version(self) -> int:
         """A number that changes with every committed write (one cheap round trip)."""
+
+    def cache_dir(self) -> Path | None:
+        """A folder where derived data (the leverage index) may be cached by version (None: none)."""
+        return None
 
     @abc.abstractmethod
     def ping(self) -> None:

@@ -17,11 +17,14 @@ value, an open ``until`` the largest, so "active on d" is ``since <= d < until``
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import threading
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -76,82 +79,64 @@ def _days(texts: Sequence[str], open_value: int) -> I64:
 # the feeds: one ReadQuery per family of facts, columns as lists (Cypher and Python agree)
 # ---------------------------------------------------------------------------
 
-def _iso(value: Any) -> str:
-    return value.isoformat() if value is not None else ""
+def _text(values: list[Any], blank: str = "") -> list[str]:
+    return [blank if v is None else str(v) for v in values]
 
 
 def _feed_ids_py(view: GraphView, *, label: str) -> list[dict[str, Any]]:
-    return [{"ids": [n["id"] for n in view.nodes(label)]}]
+    return [{"ids": view.node_columns(label, [])["id"]}]
 
 
 def _feed_factories_py(view: GraphView) -> list[dict[str, Any]]:
-    ids, countries = [], []
-    for n in view.nodes("Factory"):
-        ids.append(n["id"])
-        countries.append(n.get("country") or "")
-    return [{"ids": ids, "countries": countries}]
+    cols = view.node_columns("Factory", ["country"])
+    return [{"ids": cols["id"], "countries": _text(cols["country"])}]
 
 
 def _feed_links_py(view: GraphView) -> list[dict[str, Any]]:
-    cols: dict[str, list[Any]] = {k: [] for k in ("company", "factory", "since", "until", "disclosure", "share")}
-    for _, c, props, _, f in view.edges("SOURCES_FROM"):
-        cols["company"].append(c["id"])
-        cols["factory"].append(f["id"])
-        cols["since"].append(_iso(props.get("since")))
-        cols["until"].append(_iso(props.get("until")))
-        cols["disclosure"].append(props.get("disclosure") or "confidential")
-        share = props.get("share")
-        cols["share"].append(-1.0 if share is None else float(share))
-    return [cols]
+    cols = view.edge_columns("SOURCES_FROM", ["since", "until", "disclosure", "share"])
+    return [{"company": cols["start"], "factory": cols["end"], "since": _text(cols["since"]),
+             "until": _text(cols["until"]), "disclosure": _text(cols["disclosure"], "confidential"),
+             "share": [-1.0 if v is None else float(v) for v in cols["share"]]}]
 
 
 def _feed_members_py(view: GraphView) -> list[dict[str, Any]]:
-    cols: dict[str, list[Any]] = {k: [] for k in ("company", "covenant", "since", "until")}
-    for label, p, props, _, cov in view.edges("PARTY_TO"):
-        if label == "Company" and props.get("role") == "signatory":
-            cols["company"].append(p["id"])
-            cols["covenant"].append(cov["id"])
-            cols["since"].append(_iso(props.get("since")))
-            cols["until"].append(_iso(props.get("until")))
-    return [cols]
+    cols = view.edge_columns("PARTY_TO", ["role", "since", "until"], source="Company")
+    keep = [i for i, r in enumerate(cols["role"]) if r == "signatory"]
+    return [{"company": [cols["start"][i] for i in keep], "covenant": [cols["end"][i] for i in keep],
+             "since": _text([cols["since"][i] for i in keep]), "until": _text([cols["until"][i] for i in keep])}]
 
 
 def _feed_unions_py(view: GraphView) -> list[dict[str, Any]]:
-    factory, cba = [], []
-    for _, _, props, _, f in view.edges("REPRESENTS"):
-        factory.append(f["id"])
-        cba.append(bool(props.get("has_cba")))
-    return [{"factory": factory, "cba": cba}]
+    cols = view.edge_columns("REPRESENTS", ["has_cba"])
+    return [{"factory": cols["end"], "cba": [bool(v) for v in cols["has_cba"]]}]
 
 
 def _feed_grievances_py(view: GraphView) -> list[dict[str, Any]]:
+    g = view.node_columns("Grievance", ["status", "risk", "filed_on"])
+    about = {i: (st, r, f) for i, st, r, f in zip(g["id"], g["status"], g["risk"], g["filed_on"], strict=True)}
+    cols = view.edge_columns("CONCERNS", [])
     factory, risk, filed = [], [], []
-    for _, g, _, _, f in view.edges("CONCERNS"):
-        if g.get("status") == "open":
-            factory.append(f["id"])
-            risk.append(g.get("risk") or "")
-            filed.append(_iso(g.get("filed_on")))
+    for gid, fid in zip(cols["start"], cols["end"], strict=True):
+        status, r, on = about.get(gid, (None, None, None))
+        if status == "open":
+            factory.append(fid)
+            risk.append(r or "")
+            filed.append(on or "")
     return [{"factory": factory, "risk": risk, "filed": filed}]
 
 
 def _feed_risks_py(view: GraphView) -> list[dict[str, Any]]:
-    country, risk, level = [], [], []
-    for _, c, props, _, r in view.edges("HAS_RISK"):
-        country.append(c["id"])
-        risk.append(r["id"])
-        level.append(props.get("level") or "")
-    return [{"country": country, "risk": risk, "level": level}]
+    cols = view.edge_columns("HAS_RISK", ["level"])
+    return [{"country": cols["start"], "risk": cols["end"], "level": _text(cols["level"])}]
 
 
 def _feed_snapshots_py(view: GraphView) -> list[dict[str, Any]]:
-    cols: dict[str, list[Any]] = {k: [] for k in ("snapshot", "factory", "covenant", "buyers")}
-    for _, s, props, _, f in view.edges("COUNTS"):
-        cols["snapshot"].append(_iso(s.get("as_of")))
-        cols["factory"].append(f["id"])
-        cols["covenant"].append(props.get("covenant") or "*")
-        cols["buyers"].append(int(props.get("buyers") or 0))
-    dates = [_iso(n.get("as_of")) for n in view.nodes("Snapshot")]
-    return [{**cols, "dates": dates}]
+    snaps = view.node_columns("Snapshot", ["as_of"])
+    day_of = dict(zip(snaps["id"], _text(snaps["as_of"]), strict=True))
+    cols = view.edge_columns("COUNTS", ["covenant", "buyers"])
+    return [{"dates": [d for d in day_of.values() if d], "snapshot": [day_of.get(s, "") for s in cols["start"]],
+             "factory": cols["end"], "covenant": _text(cols["covenant"], "*"),
+             "buyers": [int(v or 0) for v in cols["buyers"]]}]
 
 
 FEEDS: dict[str, ReadQuery] = {
@@ -415,13 +400,61 @@ class LeverageIndex:
         return np.arange(total, dtype=np.int64) + offs
 
 
+_STRINGS = ("companies", "factories", "countries", "covenants")
+_CODES = {"companies": "company_code", "factories": "factory_code", "countries": "country_code",
+          "covenants": "covenant_code"}
+
+
+def _save(idx: LeverageIndex, folder: Path) -> None:
+    """Keep the index beside the store (``leverage-<version>.npz``; older ones removed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, Any] = {}
+    for f in fields(idx):
+        value = getattr(idx, f.name)
+        if f.name in _STRINGS:
+            arrays[f.name] = np.array(value, dtype=str)
+        elif isinstance(value, np.ndarray):
+            arrays[f.name] = value
+    arrays["version"] = np.array([idx.version])
+    tmp = folder / f".leverage-{idx.version}.{os.getpid()}.npz"
+    np.savez(tmp, **arrays)
+    os.replace(tmp, folder / f"leverage-{idx.version}.npz")
+    for old in folder.glob("leverage-*.npz"):
+        if old.name != f"leverage-{idx.version}.npz":
+            old.unlink(missing_ok=True)
+
+
+def _load(folder: Path, version: int) -> LeverageIndex | None:
+    path = folder / f"leverage-{version}.npz"
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            values: dict[str, Any] = {}
+            for f in fields(LeverageIndex):
+                if f.name in _STRINGS:
+                    values[f.name] = tuple(data[f.name].tolist())
+                elif f.name in _CODES.values() or f.name == "version":
+                    continue
+                else:
+                    values[f.name] = data[f.name]
+            if int(data["version"][0]) != version:
+                return None
+    except (OSError, KeyError, ValueError):
+        return None                           # a damaged cache is rebuilt, never trusted
+    for strings, code in _CODES.items():
+        values[code] = {v: i for i, v in enumerate(values[strings])}
+    return LeverageIndex(version=version, **values)
+
+
 _CACHE: weakref.WeakKeyDictionary[GraphStore, LeverageIndex] = weakref.WeakKeyDictionary()
 _LOCKS: weakref.WeakKeyDictionary[GraphStore, threading.Lock] = weakref.WeakKeyDictionary()
 _GUARD = threading.Lock()
 
 
 def index_for(store: GraphStore) -> LeverageIndex:
-    """The index of the store's current version (rebuilt when a write has committed since)."""
+    """The index of the store's current version (rebuilt when a write has committed since; kept on disk
+    beside an embedded store, so a reopened store does not rebuild it)."""
     version = store.version()
     cached = _CACHE.get(store)
     if cached is not None and cached.version == version:
@@ -429,13 +462,24 @@ def index_for(store: GraphStore) -> LeverageIndex:
     with _GUARD:
         lock = _LOCKS.setdefault(store, threading.Lock())
     with lock:
+        version = store.version()
         cached = _CACHE.get(store)
-        if cached is not None and cached.version == store.version():
+        if cached is not None and cached.version == version:
             return cached
+        folder = store.cache_dir()
+        loaded = _load(folder, version) if folder is not None else None
+        if loaded is not None:
+            _CACHE[store] = loaded
+            return loaded
+        built = None
         for _ in range(5):
             before = store.version()
             built = LeverageIndex.build(store, before)
             if store.version() == before:
                 _CACHE[store] = built
+                if folder is not None:
+                    with contextlib.suppress(OSError):
+                        _save(built, folder)
                 return built
+        assert built is not None
         return built           # writes keep coming: this build is as fresh as any

@@ -138,16 +138,8 @@ def neighbours(store: GraphStore, viewer: Viewer, label: str, ids: Sequence[str]
 
 def _list_py(view: GraphView, *, label: str, country: str | None, text: str | None,
              where: dict[str, str], ids: list[str] | None, skip: int, limit: int) -> list[dict[str, Any]]:
-    text_l = text.lower() if text else None
-    only = set(ids) if ids is not None else None
-    found = [n for n in view.nodes(label)
-             if (country is None or n.get("country") == country or (label == "Country" and n["id"] == country))
-             and (text_l is None or text_l in str(n.get("name") or "").lower()
-                  or text_l == str(n["id"]).lower())
-             and (only is None or n["id"] in only)
-             and all(n.get(k) == v for k, v in where.items())]
-    found.sort(key=lambda n: n["id"])
-    return [{"total": len(found), "items": found[skip:skip + limit]}]
+    total, items = view.find(label, country=country, text=text, ids=ids, where=where, skip=skip, limit=limit)
+    return [{"total": total, "items": items}]
 
 
 @cache

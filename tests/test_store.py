@@ -164,12 +164,47 @@ def test_embedded_store_sees_another_process_writing(tmp_path) -> None:  # type:
     assert reader.counts().nodes["Company"] == 2
 
 
-def test_unreadable_embedded_store_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("name", ["graph.pickle", "graph.sqlite"])
+def test_unreadable_embedded_store_is_a_clear_error(tmp_path, name: str) -> None:  # type: ignore[no-untyped-def]
     from imvo.graph.embedded import EmbeddedStore
     from imvo.kernel.errors import StoreUnavailable
-    (tmp_path / "graph.pickle").write_bytes(b"not a pickle")
-    with pytest.raises(StoreUnavailable, match="cannot read"):
+    (tmp_path / name).write_bytes(b"not a store at all, just some bytes" * 100)
+    with pytest.raises(StoreUnavailable, match=r"cannot read .* damaged"):
         EmbeddedStore(tmp_path)
+
+
+def test_a_store_of_another_format_is_refused_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    from imvo.graph.embedded import FILE_NAME, EmbeddedStore
+    from imvo.kernel.errors import StoreUnavailable
+    EmbeddedStore(tmp_path).close()
+    with sqlite3.connect(tmp_path / FILE_NAME) as c:
+        c.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
+    with pytest.raises(StoreUnavailable, match=r"format 99; this version reads format"):
+        EmbeddedStore(tmp_path)
+
+
+def test_an_old_pickle_store_is_migrated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A data directory of the earlier format (a networkx graph pickled) opens with its graph."""
+    import pickle
+
+    import networkx as nx
+
+    from imvo.graph.embedded import EmbeddedStore
+    g = nx.MultiDiGraph()
+    g.add_node(("Company", "C1"), id="C1", name="Brand One", country="NL", kind="brand")
+    g.add_node(("Factory", "F1"), id="F1", name="Knit Ltd", country="BD", workers=900)
+    g.add_edge(("Company", "C1"), ("Factory", "F1"), key=("SOURCES_FROM", "2020-01-01"),
+               since=dt.date(2020, 1, 1), share=0.3, disclosure="public")
+    with open(tmp_path / "graph.pickle", "wb") as fh:
+        pickle.dump({"format": 2, "version": 4, "graph": g}, fh)
+    store = EmbeddedStore(tmp_path)
+    assert store.counts().nodes["Factory"] == 1 and store.counts().rels["SOURCES_FROM"] == 1
+    e = neighbours(store, SECRETARIAT, "Factory", ["F1"], "SOURCES_FROM", "in")["F1"][0]
+    assert e.node.id == "C1" and e.get("since") == dt.date(2020, 1, 1) and e.get("share") == 0.3
+    assert (tmp_path / "graph.pickle.migrated").exists() and not (tmp_path / "graph.pickle").exists()
+    assert EmbeddedStore(tmp_path).counts() == store.counts()          # opened again: nothing migrated twice
 
 
 def test_deleting_relationships_and_nodes(store: GraphStore) -> None:
