@@ -29,6 +29,7 @@ from typing import Any
 
 import networkx as nx
 
+from imvo.kernel import deadline
 from imvo.kernel.errors import StoreUnavailable
 
 from .store import GraphStore, NodeRow, ReadQuery, RelRow, Writer
@@ -165,6 +166,11 @@ class EmbeddedStore(GraphStore):
                                    f"IMVO_DATA_DIR")
         with _no_gc():
             new = _Snapshot.of(doc["graph"], int(doc.get("version", 0)), mtime)
+        # The graph is millions of long-lived objects: left in the collector's generations, every full
+        # collection walks them all (150-350 ms at 10k factories, seconds at 100k, with the GIL held:
+        # every other thread and the API's event loop stop meanwhile).  Frozen, collections skip them;
+        # reference counting still frees them with their snapshot.
+        gc.freeze()
         self._snap = new        # one assignment: readers hold the old snapshot or the new one
         return new
 
@@ -218,6 +224,7 @@ class EmbeddedStore(GraphStore):
 
     # -- reads -------------------------------------------------------------------
     def read(self, query: ReadQuery, **params: Any) -> list[dict[str, Any]]:
+        deadline.check()
         with self._lock.read():
             return query.compute(_View(self._refresh()), **params)
 
@@ -344,40 +351,62 @@ class _EmbeddedWriter(Writer):
 
 
 class _View:
-    """The read-only GraphView a ReadQuery's Python implementation navigates (one snapshot)."""
+    """The read-only GraphView a ReadQuery's Python implementation navigates (one snapshot).
+
+    Every step of a walk ticks; every :data:`~imvo.kernel.deadline.CHECK_EVERY`
+    ticks the request's deadline is looked at, so a read that runs past it
+    stops (:class:`~imvo.kernel.errors.TooExpensive`) instead of running on
+    in a thread nobody can stop.
+    """
 
     def __init__(self, snap: _Snapshot) -> None:
         self._g = snap.g
         self._snap = snap
+        self._deadline = deadline.current()
+        self._steps = 0
+
+    def _tick(self) -> None:
+        self._steps += 1
+        if self._steps >= deadline.CHECK_EVERY:
+            self._steps = 0
+            if self._deadline is not None:
+                self._deadline.check()
 
     def node(self, label: str, id_: str) -> dict[str, Any] | None:
+        self._tick()
         data = self._g.nodes.get((label, id_))
         return dict(data) if data is not None else None
 
     def nodes(self, label: str) -> Iterator[dict[str, Any]]:
         g = self._g
         for id_ in self._snap.by_label.get(label, ()):
+            self._tick()
             yield dict(g.nodes[(label, id_)])
 
     def out(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
+        self._tick()
         n = (label, id_)
         if n not in self._g:
             return
         for v, keyed in self._g._adj[n].items():
             for k, data in keyed.items():
                 if k[0] == type_:
+                    self._tick()
                     yield dict(data), v[0], dict(self._g.nodes[v])
 
     def inc(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
+        self._tick()
         n = (label, id_)
         if n not in self._g:
             return
         for u, keyed in self._g._pred[n].items():
             for k, data in keyed.items():
                 if k[0] == type_:
+                    self._tick()
                     yield dict(data), u[0], dict(self._g.nodes[u])
 
     def edges(self, type_: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any], str, dict[str, Any]]]:
         g = self._g
         for u, v, k in self._snap.by_type.get(type_, ()):
+            self._tick()
             yield u[0], g.nodes[u], g._adj[u][v][k], v[0], g.nodes[v]

@@ -16,6 +16,7 @@ from typing import Any
 
 from imvo.graph.model import is_active
 from imvo.graph.store import GraphStore, GraphView, ReadQuery
+from imvo.kernel import audit
 
 from . import args
 from .access import Viewer
@@ -400,6 +401,16 @@ def _visible(viewer: Viewer, links: Iterable[BuyerLink]) -> list[Node]:
     return [b.company for b in links if viewer.sees_any(b.company.id, b.disclosures)]
 
 
+def _audit(viewer: Viewer, factory_id: str, links: Iterable[BuyerLink]) -> None:
+    """audit: the sourcing links an answer names at a factory (imvo.kernel.audit keeps the non-public ones)."""
+    if not audit.active():
+        return
+    for b in links:
+        for d in set(b.disclosures):
+            if viewer.sees_link(b.company.id, d):
+                audit.link("SOURCES_FROM", b.company.id, d, factory=factory_id)
+
+
 def shared_factories(store: GraphStore, viewer: Viewer, *, covenant_id: str | None = None,
                      country: str | None = None, min_buyers: int = 2,
                      as_of: dt.date | None = None) -> list[SharedFactory]:
@@ -415,6 +426,7 @@ def shared_factories(store: GraphStore, viewer: Viewer, *, covenant_id: str | No
     out = []
     for factory, links in rows:
         out.append(SharedFactory(Node.of("Factory", factory), _visible(viewer, links), len(links)))
+        _audit(viewer, factory["id"], links)                                    # audit: handed out
     out.sort(key=lambda s: (-s.buyer_count, s.factory.id))
     return out
 
@@ -438,6 +450,10 @@ def co_buyers(store: GraphStore, viewer: Viewer, *, company_id: str, covenant_id
             continue
         companies[other.id] = other
         shared[other.id].append(Node.of("Factory", r["factory"]))
+        for who, levels in ((company_id, r["own"]), (other.id, r["other"])):   # audit: handed out
+            for d in set(levels) if audit.active() else ():
+                if viewer.sees_link(who, d):
+                    audit.link("SOURCES_FROM", who, d, factory=r["factory"]["id"])
     out = [CoBuyer(companies[c], sorted(fs, key=lambda f: f.id), len(fs)) for c, fs in shared.items()]
     out.sort(key=lambda c: (-c.shared_count, c.company.id))
     return out
@@ -479,6 +495,7 @@ def factory_leverage(store: GraphStore, viewer: Viewer, *, factory_id: str,
     links = _buyer_links(rows[0]["buyers"])
     signatory = [b for b in links if b.covenants]
     ctx = factory_context(store, [factory_id], as_of=as_of)[factory_id]
+    _audit(viewer, factory_id, links)                                           # audit: handed out
     return FactoryLeverage(Node.of("Factory", rows[0]["factory"]), _visible(viewer, links),
                            _visible(viewer, signatory), len(links), len(signatory),
                            _combined(viewer, signatory), ctx.unions, ctx.ngos, ctx.open_grievances)
@@ -545,6 +562,7 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
         c = ctx[fid]
         links = [BuyerLink(companies[b.company.id], b.disclosures, b.shares) for b in links]
         griev = [g for g in c.open_grievances if g.props.get("risk") == risk]
+        _audit(viewer, fid, links)                                              # audit: handed out
         out.append(Opportunity(Node.of("Factory", factories[fid]), _visible(viewer, links), len(links),
                                _combined(viewer, links), c.risk_levels.get(risk), griev, c.unions, c.ngos,
                                score))
