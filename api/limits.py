@@ -323,7 +323,8 @@ class _Cost:
                 size = LIST_SIZES.get((parent.name, name), DEFAULT_LIST_SIZE)
         else:
             child_page = first if first is not None else top
-        return own + size * self.selections(node.selection_set, get_named_type(rtype), child_page)
+        inner = self.selections(node.selection_set, get_named_type(rtype), child_page)
+        return own + size * (inner + 1) if is_list_type(rtype) else own + inner   # + 1: each object of a list
 
 
 def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None = None,
@@ -411,14 +412,24 @@ class RequestLimits:
             return
         received = 0
         status = 0
+        body_done = False
 
         async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
+            # the body must arrive whole before the deadline (a client trickling it in holds nothing longer)
+            nonlocal received, body_done
+            if body_done:
+                return await receive()
+            d = deadline.current()
+            try:
+                with anyio.fail_after(max(d.remaining(), 0.0) if d is not None else None):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTooSlow(self.timeout) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body:
                     raise BodyTooLarge(self.max_body)
+                body_done = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -433,11 +444,11 @@ class RequestLimits:
             with deadline.within(self.timeout), audit.collect() as links:
                 try:
                     await self.app(scope, limited_receive, tracking_send)
-                except BodyTooLarge as exc:
+                except (BodyTooLarge, BodyTooSlow) as exc:
                     if status:
                         raise
-                    status = 413
-                    await _plain(send, 413, str(exc))
+                    status = exc.status
+                    await _plain(send, status, str(exc))
                 finally:
                     if self.on_done is not None:
                         self.on_done(scope, req, status, links)
@@ -446,8 +457,17 @@ class RequestLimits:
 
 
 class BodyTooLarge(Exception):
+    status = 413
+
     def __init__(self, limit: int) -> None:
         super().__init__(f"the request body is larger than {limit:,} bytes (IMVO_MAX_BODY_BYTES)")
+
+
+class BodyTooSlow(Exception):
+    status = 408
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the request body did not arrive within {seconds:g} s (IMVO_REQUEST_TIMEOUT)")
 
 
 def _content_length(scope: Scope) -> int | None:

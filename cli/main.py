@@ -40,9 +40,11 @@ SAMPLE_DIR = PROJECT_ROOT / "samples" / "demo"
 
 def _register_subcommands() -> None:
     from .matches import matches_app
+    from .token import token_app
     from .view import view_command
     app.command("view", help="Write a network view (the page the API serves) to an HTML file.")(view_command)
     app.add_typer(matches_app, name="matches", help="Review queue of uncertain factory matches.")
+    app.add_typer(token_app, name="token", help="API tokens as hashes, for IMVO_API_TOKENS.")
 
 
 _register_subcommands()
