@@ -210,8 +210,12 @@ def demo(
     out.print(f"loaded the sample ({sum(result.loaded.values())} rows) into {data_dir}")
     tokens = get_settings().tokens()
     out.print(f"GraphQL: http://{host}:{port}/graphql   views: http://{host}:{port}/views/covenant/COV-GARMENT")
+    from imvo.kernel.tokens import is_hashed
     for token, role in tokens.items():
-        out.print(f"  token for {role}: Authorization: Bearer {token}", markup=False)
+        if is_hashed(token):
+            out.print(f"  a token for {role}, given as its hash in IMVO_API_TOKENS", markup=False)
+        else:
+            out.print(f"  token for {role}: Authorization: Bearer {token}", markup=False)
     serve(host=host, port=port, workers=1)
 
 
