@@ -132,6 +132,8 @@ def test_health_reports_the_store(contract_server: LiveServer) -> None:
 def test_graphiql_works_offline(contract_server: LiveServer) -> None:
     r = httpx.get(contract_server.url + "/graphql", headers={"Accept": "text/html"})
     assert r.status_code == 200 and "graphiql" in r.text.lower()
+    # the bearer token typed into the headers editor stays out of localStorage unless the user asks
+    assert "shouldPersistHeaders: false" in r.text and "showPersistHeadersSettings: true" in r.text
     refs = [ref for ref in re.findall(r'(?:src|href)="([^"]+)"', r.text) if not ref.startswith("data:")]
     assert refs and all(ref.startswith("/static/") for ref in refs), refs
     for ref in refs:
