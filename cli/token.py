@@ -48,10 +48,7 @@ def hash_(
 ) -> None:
     """Print the hash of a token read from standard input (or a hidden prompt): sha256:<hex>."""
     _check(name, role)
-    if sys.stdin.isatty():
-        token = typer.prompt("token", hide_input=True)
-    else:
-        token = sys.stdin.readline().rstrip("\r\n")
+    token = typer.prompt("token", hide_input=True) if sys.stdin.isatty() else sys.stdin.readline().rstrip("\r\n")
     if not token.strip() or "," in token or "=" in token:
         _err.print("error: a token must not be empty nor contain ',' or '='", markup=False)
         raise typer.Exit(1)

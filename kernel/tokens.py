@@ -27,7 +27,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["TokenEntry", "digest", "find", "hash_token", "new_token", "is_hashed", "parse_tokens", "valid_name"]
+__all__ = ["TokenEntry", "digest", "find", "hash_token", "is_hashed", "new_token", "parse_tokens", "valid_name"]
 
 _HASHED = re.compile(r"^(?:(?P<name>[A-Za-z0-9._-]+):)?sha256:(?P<hex>[0-9a-fA-F]{64})$")
 _NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

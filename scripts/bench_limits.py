@@ -29,6 +29,7 @@ A baseline row measures the same two clients with no attack.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -71,8 +72,8 @@ GRAPHQL: dict[str, tuple[str, str | None, str]] = {
                                 f'{{ score }}' for i in range(9)) + "}", TOKEN,
                  "9 aliased jointActionOpportunities (secretariat)"),
     "shared-all": ("{ sharedFactories(minBuyers: 1) { factory { id name } buyers { id name } buyerCount } }",
-                   TOKEN, "every sourced factory of every covenant, with buyers (secretariat; a legitimate "
-                          "heavy question)"),
+                   TOKEN, ("every sourced factory of every covenant, with buyers (secretariat; a legitimate "
+                          "heavy question)")),
     "located-all": ("{ countries(first: 30) { nodes { located { ... on Factory { id name } } } } }", None,
                     "every factory of every country: the largest answer within the cost budget"),
 }
@@ -82,10 +83,8 @@ def _raw(url: str, payload: Callable[[socket.socket], None]) -> tuple[str, float
     host, port = url.removeprefix("http://").split(":")
     t = time.perf_counter()
     with socket.create_connection((host, int(port)), timeout=120) as s:
-        try:
+        with contextlib.suppress(OSError):          # the server answered and closed while we sent
             payload(s)
-        except OSError:
-            pass                                    # the server answered and closed while we sent
         data = b""
         took = None
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import subprocess
 import sys
@@ -105,7 +106,7 @@ def test_paths_record_the_links_on_the_paths_they_return_not_those_explored(
     hops = set()
     for p in doc["data"]["paths"]:
         ids = [n.get("id") for n in p["nodes"]]
-        hops |= {frozenset(pair) for pair, rel in zip(zip(ids, ids[1:]), p["relationships"])
+        hops |= {frozenset(pair) for pair, rel in zip(itertools.pairwise(ids), p["relationships"])
                  if rel == "SOURCES_FROM"}
     (rec,) = records(log)
     recorded = {frozenset((ln["buyer"], ln["factory"])) for ln in rec["links"] if ln["rel"] == "SOURCES_FROM"}
