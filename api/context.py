@@ -5,7 +5,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
@@ -15,12 +14,14 @@ from imvo.queries.access import Viewer
 from imvo.queries.core import Node
 from imvo.queries.navigate import Direction, Edge, neighbours, nodes_by_id
 
+from . import limits
+
 __all__ = ["Context", "in_thread"]
 
 
 async def in_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a blocking store call off the event loop."""
-    return await run_in_threadpool(fn, *args, **kwargs)
+    """Run a blocking store call off the server's event loop (:func:`api.limits.in_thread`)."""
+    return await limits.in_thread(fn, *args, **kwargs)
 
 
 class Context(BaseContext):

@@ -1,4 +1,11 @@
-"""FastAPI dependencies: the store (opened once per process) and the viewer (from the bearer token)."""
+"""FastAPI dependencies: the store (opened once per process) and the viewer (from the bearer token).
+
+Token handling lives here, in one place: :class:`TokenTable` holds the tokens
+of ``IMVO_API_TOKENS`` as hashes with their names and roles
+(:mod:`imvo.kernel.tokens`), and :func:`get_viewer` turns a request into a
+:class:`~imvo.queries.access.Viewer`, noting the role and the token's *name*
+(never the token) on the request's scope for the audit log.
+"""
 from __future__ import annotations
 
 from typing import Annotated
@@ -7,9 +14,33 @@ from fastapi import Depends, HTTPException, Request
 
 from imvo.graph.store import GraphStore
 from imvo.kernel.settings import Settings
+from imvo.kernel.tokens import TokenEntry, find
 from imvo.queries.access import PUBLIC, Viewer, viewer_for_role
 
-__all__ = ["SettingsDep", "StoreDep", "ViewerDep", "get_app_settings", "get_store", "get_viewer"]
+from . import limits
+
+__all__ = ["SettingsDep", "StoreDep", "TokenTable", "ViewerDep", "get_app_settings", "get_store", "get_viewer",
+           "parse_tokens"]
+
+
+class TokenTable:
+    """The API's tokens: looked up by hash; each has a name (for the audit log) and a viewer."""
+
+    def __init__(self, entries: list[TokenEntry]) -> None:
+        self._entries = entries
+        self._viewers = {e.digest: viewer_for_role(e.role) for e in entries}
+
+    def lookup(self, token: str) -> tuple[str, Viewer] | None:
+        """(name, viewer) of a presented token, or None."""
+        entry = find(self._entries, token)
+        return None if entry is None else (entry.name, self._viewers[entry.digest])
+
+    def names(self) -> dict[str, str]:
+        """{name: role}, e.g. for start-up messages (no token, no hash)."""
+        return {e.name: e.role for e in self._entries}
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def get_store(request: Request) -> GraphStore:
@@ -20,19 +51,30 @@ def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def _note(role: str | None, name: str | None) -> None:
+    scope = limits.current()
+    if scope is not None:
+        scope.role, scope.token = role, name
+
+
 def get_viewer(request: Request) -> Viewer:
     """No Authorization header: public; a known bearer token: its role; anything else: 401."""
     header = request.headers.get("authorization")
     if not header:
+        _note(str(PUBLIC), None)
         return PUBLIC
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        _note(None, "(malformed Authorization)")
         raise HTTPException(401, "use 'Authorization: Bearer <token>'",
                             headers={"WWW-Authenticate": "Bearer"})
-    role = request.app.state.tokens.get(token.strip())
-    if role is None:
+    found = request.app.state.tokens.lookup(token.strip())
+    if found is None:
+        _note(None, "(unknown token)")
         raise HTTPException(401, "unknown token", headers={"WWW-Authenticate": "Bearer"})
-    return role
+    name, viewer = found
+    _note(str(viewer), name)
+    return viewer
 
 
 StoreDep = Annotated[GraphStore, Depends(get_store)]
@@ -40,6 +82,20 @@ ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-def parse_tokens(settings: Settings) -> dict[str, Viewer]:
-    """IMVO_API_TOKENS as {token: Viewer}; a bad role is a configuration error."""
-    return {token: viewer_for_role(role) for token, role in settings.tokens().items()}
+def parse_tokens(settings: Settings) -> TokenTable:
+    """IMVO_API_TOKENS as a :class:`TokenTable`; a bad entry or role is a configuration error
+    (ConfigError / ValueError, one line, never showing a token)."""
+    entries = settings.token_entries()
+    try:
+        return TokenTable(entries)
+    except ValueError as exc:
+        bad = next(e for e in entries if not _valid_role(e.role))
+        raise ValueError(f"the token named {bad.name}: {exc}") from None
+
+
+def _valid_role(role: str) -> bool:
+    try:
+        viewer_for_role(role)
+    except ValueError:
+        return False
+    return True

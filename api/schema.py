@@ -15,6 +15,7 @@ from imvo.kernel.errors import ImvoError, InvalidInput
 from imvo.kernel.vocab import parse_date
 from imvo.queries import analytics, args, core, navigate
 
+from . import limits
 from .context import Context, in_thread
 from .types import (
     NGO,
@@ -468,10 +469,16 @@ class Query:
 
 
 class _Schema(strawberry.Schema):
-    """Expected failures (ImvoError) are reported to the caller, not logged with a traceback."""
+    """Operations are executed off the server's event loop (:func:`api.limits.execute_off_loop`);
+    expected failures (ImvoError, and syntax or validation errors in the query) are reported to the
+    caller, not logged with a traceback."""
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return await limits.execute_off_loop(lambda: strawberry.Schema.execute(self, *args, **kwargs))
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        unexpected = [e for e in errors if not isinstance(e.original_error, ImvoError)]
+        unexpected = [e for e in errors
+                      if e.original_error is not None and not isinstance(e.original_error, ImvoError)]
         if unexpected:
             super().process_errors(unexpected, execution_context)
 
@@ -487,8 +494,14 @@ DATE = strawberry.scalar(name="Date", description="A date, YYYY-MM-DD",
                          serialize=lambda d: d.isoformat(), parse_value=_parse_date)
 
 
+def _max_cost(context: Any) -> int:
+    return int(context.settings.max_query_cost) if isinstance(context, Context) else limits.DEFAULT_MAX_COST
+
+
 def make_schema(max_depth: int = MAX_DEPTH) -> strawberry.Schema:
+    """The schema with its limits: depth, tokens, and the query cost (api.limits.QueryCost)."""
     return _Schema(query=Query, config=StrawberryConfig(scalar_map={dt.date: DATE}),
                    extensions=[lambda: QueryDepthLimiter(max_depth=max_depth),
-                               lambda: MaxTokensLimiter(max_token_count=5000)])
+                               lambda: MaxTokensLimiter(max_token_count=5000),
+                               lambda: limits.QueryCost(max_cost=_max_cost)])
 

@@ -20,6 +20,7 @@ from imvo.queries.core import Node
 from imvo.queries.navigate import Edge
 
 from .context import Context
+from .limits import count_nodes
 
 _PY: dict[str, Any] = {"str": Optional[str], "int": Optional[int], "float": Optional[float],
                        "date": Optional[dt.date], "bool": Optional[bool], "list": Optional[list[str]]}
@@ -50,9 +51,10 @@ def _from_domain(cls: Any, node: Node | None) -> Any:
 
 
 def entity(node: Node | None) -> Any:
-    """The GraphQL object for any node."""
+    """The GraphQL object for any node (counted against the request's result limit)."""
     if node is None:
         return None
+    count_nodes()
     return BY_LABEL[node.label].from_domain(node)
 
 

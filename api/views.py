@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
-from starlette.concurrency import run_in_threadpool
 
 from imvo.api.deps import StoreDep, ViewerDep
+from imvo.api.limits import in_thread
 from imvo.graph.store import GraphStore
 from imvo.kernel.errors import InvalidInput, NotFound, StoreUnavailable
 from imvo.queries.access import Viewer
@@ -47,7 +47,7 @@ def _page(store: GraphStore, viewer: Viewer, kind: str, ids: Sequence[str], as_o
 
 async def _view(store: GraphStore, viewer: Viewer, kind: str, ids: Sequence[str],
                 as_of: str | None) -> HTMLResponse:
-    return await run_in_threadpool(_page, store, viewer, kind, ids, as_of)
+    return await in_thread(_page, store, viewer, kind, ids, as_of)
 
 
 @router.get("/factory/{factory_id}", responses=_PAGE, summary="A factory's leverage")

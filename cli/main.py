@@ -40,9 +40,11 @@ SAMPLE_DIR = PROJECT_ROOT / "samples" / "demo"
 
 def _register_subcommands() -> None:
     from .matches import matches_app
+    from .token import token_app
     from .view import view_command
     app.command("view", help="Write a network view (the page the API serves) to an HTML file.")(view_command)
     app.add_typer(matches_app, name="matches", help="Review queue of uncertain factory matches.")
+    app.add_typer(token_app, name="token", help="API tokens as hashes, for IMVO_API_TOKENS.")
 
 
 _register_subcommands()
@@ -230,8 +232,12 @@ def demo(
     out.print(f"loaded the sample ({sum(result.loaded.values())} rows) into {data_dir}")
     tokens = get_settings().tokens()
     out.print(f"GraphQL: http://{host}:{port}/graphql   views: http://{host}:{port}/views/covenant/COV-GARMENT")
+    from imvo.kernel.tokens import is_hashed
     for token, role in tokens.items():
-        out.print(f"  token for {role}: Authorization: Bearer {token}", markup=False)
+        if is_hashed(token):
+            out.print(f"  a token for {role}, given as its hash in IMVO_API_TOKENS", markup=False)
+        else:
+            out.print(f"  token for {role}: Authorization: Bearer {token}", markup=False)
     serve(host=host, port=port, workers=1)
 
 

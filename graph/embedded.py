@@ -43,6 +43,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from imvo.kernel import deadline
 from imvo.kernel.errors import StoreUnavailable
 
 from .model import NODES, RELS, node_type, rel_type
@@ -253,14 +254,27 @@ class EmbeddedStore(GraphStore):
 
     # -- reads ---------------------------------------------------------------------
     def read(self, query: ReadQuery, **params: Any) -> list[dict[str, Any]]:
+        """One read transaction; a request's deadline (imvo.kernel.deadline) stops SQLite itself (a
+        progress handler) and the Python walks over the results (every CHECK_EVERY steps)."""
+        deadline.check()
         conn = self._conn()
         if conn.in_transaction:                      # a nested read (a compute function reading again)
             return query.compute(_View(conn), **params)
+        limit = deadline.current()
+        if limit is not None:
+            conn.set_progress_handler(lambda: 1 if limit.expired() else 0, 20_000)
         conn.execute("BEGIN")
         try:
             return query.compute(_View(conn), **params)
+        except sqlite3.OperationalError as exc:
+            if limit is not None and limit.expired():
+                raise limit.error() from None
+            raise StoreUnavailable(f"the embedded store {self.path}: {exc}") from None
         finally:
-            conn.execute("COMMIT")
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+            if limit is not None:
+                conn.set_progress_handler(None, 0)
 
     def _existing(self, label: str, ids: Sequence[str]) -> Iterable[str]:
         return _existing(self._conn(), label, ids)
@@ -354,10 +368,23 @@ _LABELS = tuple(n.label for n in NODES)
 
 
 class _View:
-    """Read-only navigation over one connection (inside one read transaction)."""
+    """Read-only navigation over one connection (inside one read transaction).
+
+    Every step of a walk ticks; every :data:`~imvo.kernel.deadline.CHECK_EVERY` ticks the request's
+    deadline is looked at, so a read that runs past it stops (:class:`~imvo.kernel.errors.TooExpensive`).
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._c = conn
+        self._deadline = deadline.current()
+        self._steps = 0
+
+    def _tick(self) -> None:
+        self._steps += 1
+        if self._steps >= deadline.CHECK_EVERY:
+            self._steps = 0
+            if self._deadline is not None:
+                self._deadline.check()
 
     def node(self, label: str, id_: str) -> dict[str, Any] | None:
         row = self._c.execute("SELECT props FROM nodes WHERE label = ? AND id = ?", (label, id_)).fetchone()
@@ -365,6 +392,7 @@ class _View:
 
     def nodes(self, label: str) -> Iterator[dict[str, Any]]:
         for id_, props in self._c.execute("SELECT id, props FROM nodes WHERE label = ?", (label,)):
+            self._tick()
             yield _node(label, id_, props)
 
     def out(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
@@ -372,6 +400,7 @@ class _View:
         for props, tl, t, tprops in self._c.execute(
                 "SELECT r.props, r.tl, r.t, n.props FROM rels r JOIN nodes n ON n.label = r.tl AND n.id = r.t "
                 "WHERE r.type = ? AND r.sl = ? AND r.s = ?", (type_, label, id_)):
+            self._tick()
             yield _decode(props, dates), tl, _node(tl, t, tprops)
 
     def inc(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
@@ -379,6 +408,7 @@ class _View:
         for props, sl, s, sprops in self._c.execute(
                 "SELECT r.props, r.sl, r.s, n.props FROM rels r JOIN nodes n ON n.label = r.sl AND n.id = r.s "
                 "WHERE r.tl = ? AND r.t = ? AND r.type = ?", (label, id_, type_)):
+            self._tick()
             yield _decode(props, dates), sl, _node(sl, s, sprops)
 
     def edges(self, type_: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any], str, dict[str, Any]]]:
@@ -387,6 +417,7 @@ class _View:
                 "SELECT r.sl, r.s, a.props, r.props, r.tl, r.t, b.props FROM rels r "
                 "JOIN nodes a ON a.label = r.sl AND a.id = r.s JOIN nodes b ON b.label = r.tl AND b.id = r.t "
                 "WHERE r.type = ?", (type_,)):
+            self._tick()
             yield sl, _node(sl, s, sprops), _decode(props, dates), tl, _node(tl, t, tprops)
 
     # -- columnar scans and filtered lists (what large answers need) ------------------------

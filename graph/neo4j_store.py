@@ -14,6 +14,7 @@ import neo4j
 from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import AuthError, ConfigurationError, DriverError, Neo4jError, ServiceUnavailable, TransientError
 
+from imvo.kernel import deadline
 from imvo.kernel.errors import ConfigError, StoreUnavailable
 
 from . import cypher
@@ -107,17 +108,31 @@ class Neo4jStore(GraphStore):
 
     # -- plumbing ----------------------------------------------------------------
     def _execute(self, query: str, params: dict[str, Any], write: bool) -> list[dict[str, Any]]:
+        # Under a request's deadline (imvo.kernel.deadline) the time left is the transaction's
+        # timeout, so the server stops the query too instead of running on after we gave up.
+        limit = deadline.current()
+        timeout = None
+        if limit is not None and not write:
+            timeout = limit.remaining()
+            if timeout <= 0.001:
+                raise limit.error()
         try:
             records, _, _ = self.driver.execute_query(
-                query, params, database_=self.database,
+                neo4j.Query(query, timeout=timeout) if timeout is not None else query,
+                params, database_=self.database,
                 routing_=RoutingControl.WRITE if write else RoutingControl.READ)
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(self._unreachable(exc)) from None
         except Neo4jError as exc:
             if exc.code and ("DatabaseNotFound" in exc.code or "Unavailable" in exc.code):
                 raise StoreUnavailable(f"Neo4j database {self.database!r}: {exc.message}") from None
+            if limit is not None and exc.code and ("TransactionTimedOut" in exc.code or limit.expired()):
+                raise limit.error() from None
             raise
-        return [{k: _native(v) for k, v in dict(r).items()} for r in records]
+        out = [{k: _native(v) for k, v in dict(r).items()} for r in records]
+        if limit is not None and not write:
+            limit.check()
+        return out
 
     def _unreachable(self, exc: BaseException) -> str:
         reason = " ".join(str(exc).split()) or type(exc).__name__

@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigError
+from .tokens import TokenEntry, parse_tokens
 
 __all__ = ["Settings", "get_settings", "load_settings"]
 
@@ -38,6 +39,15 @@ class Settings(BaseSettings):
     api_tokens: str = Field("", validation_alias=AliasChoices("IMVO_API_TOKENS"))
     max_query_depth: int = Field(12, ge=1, le=50, validation_alias="IMVO_MAX_QUERY_DEPTH")
     max_results: int = Field(5000, ge=1, validation_alias="IMVO_MAX_RESULTS")
+    # cost limits of one API request (docs/security.md#cost-limits)
+    request_timeout: float = Field(10.0, gt=0, le=3600, validation_alias="IMVO_REQUEST_TIMEOUT")
+    max_body_bytes: int = Field(1_000_000, ge=1024, validation_alias="IMVO_MAX_BODY_BYTES")
+    max_query_cost: int = Field(1_000_000, ge=1, validation_alias="IMVO_MAX_QUERY_COST")
+    max_result_nodes: int = Field(200_000, ge=1, validation_alias="IMVO_MAX_RESULT_NODES")
+    # the audit log (docs/security.md#audit-log)
+    audit_log: str = Field("", validation_alias="IMVO_AUDIT_LOG")
+    audit_max_bytes: int = Field(20_000_000, ge=10_000, validation_alias="IMVO_AUDIT_MAX_BYTES")
+    audit_backups: int = Field(10, ge=0, le=1000, validation_alias="IMVO_AUDIT_BACKUPS")
 
     @field_validator("store", mode="before")
     @classmethod
@@ -52,6 +62,21 @@ class Settings(BaseSettings):
             if sep and token.strip() and role.strip():
                 out[token.strip()] = role.strip()
         return out
+
+    def token_entries(self) -> list[TokenEntry]:
+        """The tokens of ``IMVO_API_TOKENS`` (:mod:`imvo.kernel.tokens`), kept as hashes with names."""
+        try:
+            return parse_tokens(self.api_tokens)
+        except ValueError as exc:
+            raise ConfigError(f"IMVO_API_TOKENS: {exc}") from None
+
+    def audit_path(self) -> Path | None:
+        """The audit log file: ``IMVO_AUDIT_LOG``, by default ``$IMVO_DATA_DIR/audit/audit.jsonl``;
+        ``off`` writes none."""
+        value = self.audit_log.strip()
+        if value.lower() == "off":
+            return None
+        return Path(value).expanduser() if value else self.data_dir / "audit" / "audit.jsonl"
 
     def store_options(self) -> dict[str, Any]:
         """The plain arguments of :func:`imvo.graph.open_store` these settings select."""

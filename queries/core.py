@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from imvo.graph.model import RISKS
 from imvo.graph.store import GraphStore, GraphView, ReadQuery
+from imvo.kernel import audit
 
 from . import args
 from .access import Viewer
@@ -238,6 +239,24 @@ def _shared_args(store: GraphStore, covenant_id: str | None, country: str | None
             args.as_of(as_of))
 
 
+_DISCLOSURE_NAMES = ("confidential", "covenant", "public")
+
+
+def _audit(idx: LeverageIndex, positions: I64) -> None:
+    """audit: the sourcing links an answer hands out (imvo.kernel.audit keeps the non-public ones)."""
+    if not audit.active() or not len(positions):
+        return
+    for c, f, d in zip(idx.l_comp[positions].tolist(), idx.l_fac[positions].tolist(),
+                       idx.l_disc[positions].tolist(), strict=True):
+        audit.link("SOURCES_FROM", idx.companies[c], _DISCLOSURE_NAMES[d], factory=idx.factories[f])
+
+
+def _links_of_rows(sh: Shared, rows: Sequence[int]) -> I64:
+    """The usable links behind these rows of a Shared answer (for the audit)."""
+    facs = sh.facs[list(rows)] if len(rows) else np.zeros(0, dtype=np.int64)
+    return sh.links[np.isin(sh.index.l_fac[sh.links], facs)]
+
+
 def _materialise(store: GraphStore, viewer: Viewer, sh: Shared, rows: range, as_of: dt.date,
                  covenant_id: str | None) -> list[SharedFactory]:
     idx = sh.index
@@ -246,6 +265,8 @@ def _materialise(store: GraphStore, viewer: Viewer, sh: Shared, rows: range, as_
     factories = nodes_by_id(store, "Factory", fids)
     companies = nodes_by_id(store, "Company", [idx.companies[c] for c in sorted(buyer_codes)])
     others = _other_buyers(store, viewer, idx, as_of, covenant_id, fids)
+    if audit.active():
+        _audit(idx, _links_of_rows(sh, list(rows)))                             # audit: handed out
     out = []
     for i, fid in zip(rows, fids, strict=True):
         buyers = [companies[idx.companies[int(c)]] for c in sh.buyers(i)]
@@ -315,6 +336,9 @@ def co_buyers(store: GraphStore, viewer: Viewer, *, company_id: str, covenant_id
     first_of_pair = np.ones(len(comp), dtype=bool)
     first_of_pair[1:] = (comp[1:] != comp[:-1]) | (fac[1:] != fac[:-1])
     comp, fac = comp[first_of_pair], fac[first_of_pair]
+    if audit.active():                                                       # audit: handed out
+        _audit(idx, pos)
+        _audit(idx, mine[np.isin(idx.l_fac[mine], fac)])
     others, starts, counts = np.unique(comp, return_index=True, return_counts=True)
     rank = np.lexsort((others, -counts))
     companies = nodes_by_id(store, "Company", [idx.companies[int(c)] for c in others])
@@ -348,6 +372,7 @@ def factory_leverage(store: GraphStore, viewer: Viewer, *, factory_id: str,
     buyers = np.unique(comps)
     signatory = buyers[sig[buyers]]
     share = _combined(idx.l_share[pos[sig[comps]]])
+    _audit(idx, pos)                                                          # audit: handed out
     names = nodes_by_id(store, "Company", [idx.companies[int(c)] for c in buyers])
     factory = nodes_by_id(store, "Factory", [factory_id])[factory_id]
     ctx = factory_context(store, [factory_id], as_of=as_of)[factory_id]
@@ -410,6 +435,8 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
     score = np.round(raw, 6)
     order = np.lexsort((sh.facs, -score))[:first]
     fids = [idx.factories[int(sh.facs[i])] for i in order]
+    if audit.active():
+        _audit(idx, _links_of_rows(sh, order.tolist()))                          # audit: handed out
     factories = nodes_by_id(store, "Factory", fids)
     buyer_codes = sorted({int(c) for i in order for c in sh.buyers(int(i))})
     companies = nodes_by_id(store, "Company", [idx.companies[c] for c in buyer_codes])

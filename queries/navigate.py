@@ -17,6 +17,7 @@ import numpy as np
 
 from imvo.graph.model import NODES, is_active, node_type, rel_type
 from imvo.graph.store import GraphStore, GraphView, ReadQuery
+from imvo.kernel import audit
 
 from . import args
 from .access import Viewer
@@ -108,6 +109,17 @@ def co_signatories(store: GraphStore, viewer: Viewer, on: dt.date) -> frozenset[
     return frozenset(idx.companies[int(c)] for c in np.flatnonzero(idx.co_signatories(me, day(on))))
 
 
+def _audit(type_: str, label: str, direction: Direction, anchor: str, rel: dict[str, Any], other: Node) -> None:
+    """audit: a supply-chain link handed out (imvo.kernel.audit records the non-public ones)."""
+    if type_ == "SUPPLIES_FROM":
+        supplier, factory = (anchor, other.id) if direction == "out" else (other.id, anchor)
+        audit.link(type_, rel.get("buyer"), rel.get("disclosure"), supplier=supplier, factory=factory)
+        return
+    mine, theirs = (anchor, other.id) if direction == "out" else (other.id, anchor)   # Company -> Factory/Supplier
+    where = {"factory": theirs} if type_ == "SOURCES_FROM" else {"supplier": theirs}
+    audit.link(type_, mine, rel.get("disclosure"), **where)
+
+
 def neighbours(store: GraphStore, viewer: Viewer, label: str, ids: Sequence[str], type_: str,
                direction: Direction, *, as_of: dt.date | None = None) -> dict[str, list[Edge]]:
     """For each id: the edges of ``type_`` in ``direction`` the viewer may see (one round trip).
@@ -129,6 +141,8 @@ def neighbours(store: GraphStore, viewer: Viewer, label: str, ids: Sequence[str]
         other = Node.of(r["label"], r["other"])
         if _visible(viewer, type_, label, direction, r["anchor"], rel, other, cosig):
             out[r["anchor"]].append(Edge(type_, rel, other, r["anchor"]))
+            if type_ in CONFIDENTIAL_RELS:
+                _audit(type_, label, direction, r["anchor"], rel, other)   # audit: handed out
     for edges in out.values():
         edges.sort(key=lambda e: (e.node.id, str(e.props.get("since") or "")))
     return {i: out.get(i, []) for i in ids}

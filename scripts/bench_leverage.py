@@ -177,7 +177,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 def _stats(ms: Sequence[float]) -> dict[str, float]:
     s = sorted(ms)
-    return {"p50": statistics.median(s), "p95": s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))],
+    return {"p50": statistics.median(s), "p95": s[min(len(s) - 1, round(0.95 * (len(s) - 1)))],
             "n": len(s)}
 
 
@@ -191,7 +191,7 @@ def run(store: GraphStore, floor: Floor, calls: int, seed: int) -> dict[str, Any
     if folder is not None:
         for p in folder.glob("leverage-*.npz"):
             p.unlink()
-    ms, idx = _timed(lambda: leverage.index_for(store))
+    ms, _idx = _timed(lambda: leverage.index_for(store))
     out["index build (cold)"] = {"ms": ms}
     if folder is not None:
         leverage._CACHE.pop(store, None)
@@ -225,7 +225,7 @@ def run(store: GraphStore, floor: Floor, calls: int, seed: int) -> dict[str, Any
                     and page.total == len(ids) and [s.factory.id for s in page.items] == ids[:100])
         compare(f"sharedFactories covenant-wide ({cov})", project,
                 lambda cov=cov: floor.shared(cov, d), same, calls)
-    buyers = rng.sample(sorted(set(floor.companies[c] for c in floor.comp.tolist())), min(calls * 3, 200))
+    buyers = rng.sample(sorted({floor.companies[c] for c in floor.comp.tolist()}), min(calls * 3, 200))
     it = iter(buyers * 10)
     cur: dict[str, str] = {}
 

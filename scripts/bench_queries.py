@@ -142,8 +142,10 @@ class Api:
         from imvo.api.app import create_app
         from imvo.kernel.settings import Settings
 
+        # latency, not the cost limits (scripts/bench_limits.py): no limit may cut a question short
         settings = Settings(IMVO_STORE=store.kind, IMVO_API_TOKENS="bench=secretariat",
-                            IMVO_MAX_RESULTS=1_000_000)
+                            IMVO_MAX_RESULTS=1_000_000, IMVO_REQUEST_TIMEOUT=3600, IMVO_MAX_QUERY_COST=10**12,
+                            IMVO_MAX_RESULT_NODES=10**9, IMVO_AUDIT_LOG="off")
         app = create_app(settings, store)
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False,
                                 lifespan="on")

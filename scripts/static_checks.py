@@ -42,7 +42,7 @@ def main() -> int:
         ("ruff", [str(BIN / "ruff"), "check", str(ROOT)], ROOT),
         ("mypy", [str(BIN / "mypy"), "-p", "imvo", "--config-file", config, "--cache-dir",
                   str(ROOT / "build" / "mypy-cache")], tree),
-        ("import contract", [str(BIN / "lint-imports"), config, "--no-cache"], tree),
+        ("import contract", [str(BIN / "lint-imports"), "--config", config, "--no-cache"], tree),
     ]
     failed = []
     for name, cmd, cwd in checks:

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# apps the tests create write their audit log here, not under the user's IMVO_DATA_DIR (a test of the
+# audit log gives its own IMVO_AUDIT_LOG)
+os.environ.setdefault("IMVO_AUDIT_LOG", str(Path(tempfile.mkdtemp(prefix="imvo-test-audit-")) / "audit.jsonl"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 

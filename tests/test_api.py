@@ -132,6 +132,8 @@ def test_health_reports_the_store(contract_server: LiveServer) -> None:
 def test_graphiql_works_offline(contract_server: LiveServer) -> None:
     r = httpx.get(contract_server.url + "/graphql", headers={"Accept": "text/html"})
     assert r.status_code == 200 and "graphiql" in r.text.lower()
+    # the bearer token typed into the headers editor stays out of localStorage unless the user asks
+    assert "shouldPersistHeaders: false" in r.text and "showPersistHeadersSettings: true" in r.text
     refs = [ref for ref in re.findall(r'(?:src|href)="([^"]+)"', r.text) if not ref.startswith("data:")]
     assert refs and all(ref.startswith("/static/") for ref in refs), refs
     for ref in refs:
@@ -226,3 +228,60 @@ def test_health_answers_503_promptly_when_neo4j_does_not_answer() -> None:
         sock.close()
     assert r.status_code == 503 and "unreachable" in r.json()["error"]
     assert took < 5, took          # loose: the budget is the driver's timeout, not a benchmark
+
+
+def test_fuzzing_malformed_request_bodies_finds_no_5xx(contract_server: LiveServer) -> None:
+    """Random bytes, random JSON, deep nesting, broken UTF-8, odd content types and GraphQL fragments:
+    every answer is below 500 (a 4xx with one line, or a GraphQL error)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+        max_leaves=20)
+    graphql_bits = st.lists(st.sampled_from(["{", "}", "(", ")", "[", "]", "...", "on", "Factory", "factories",
+                                             "first:", "$n", "query", "fragment", "F", "id", "\"x\"", "12",
+                                             "-1", "null", "@skip", ":", "alias", " ", "\\u0000", "\ud800"]),
+                            max_size=40).map(" ".join)
+    request = st.fixed_dictionaries({}, optional={"query": graphql_bits | json_values,
+                                                  "variables": json_values, "operationName": json_values,
+                                                  "extensions": json_values})
+
+    def encode(value: Any) -> bytes:
+        return json.dumps(value, allow_nan=True).encode("utf-8", "surrogatepass")
+
+    def deep(n: int, kind: str) -> bytes:
+        return (b"[" * n + b"]" * n) if kind == "list" else (b'{"a":' * n + b"1" + b"}" * n)
+
+    bodies = st.one_of(
+        st.binary(max_size=3000),
+        request.map(encode),
+        json_values.map(encode),
+        st.tuples(st.integers(100, 200_000), st.sampled_from(["list", "dict"])).map(lambda t: deep(*t)),
+        st.tuples(request.map(encode), st.binary(min_size=1, max_size=4), st.integers(0, 200)).map(
+            lambda t: t[0][:t[2]] + t[1] + t[0][t[2]:]),          # bytes spliced into JSON
+    )
+    content_types = st.sampled_from([None, "application/json", "application/json; charset=utf-8",
+                                     "application/graphql", "text/plain", "multipart/form-data; boundary=x",
+                                     "application/x-www-form-urlencoded", "application/json; charset=latin-1",
+                                     "*/*", "application/graphql-response+json"])
+    failures: list[str] = []
+    with httpx.Client(timeout=60) as client:
+        @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @given(body=bodies, content_type=content_types, token=st.sampled_from([None, "sekret", "co27", "bogus"]),
+               method=st.sampled_from(["POST", "POST", "POST", "GET"]))
+        def check(body: bytes, content_type: str | None, token: str | None, method: str) -> None:
+            headers = {"Content-Type": content_type} if content_type else {}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            if method == "GET":
+                r = client.get(contract_server.url + "/graphql",
+                               params={"query": body.decode("utf-8", "replace")[:2000]},
+                               headers={**headers, "Accept": "application/json"})
+            else:
+                r = client.post(contract_server.url + "/graphql", content=body, headers=headers)
+            if r.status_code >= 500 or not r.content:
+                failures.append(f"{method} {content_type}: {r.status_code} {body[:120]!r} -> {r.text[:120]}")
+        check()
+    assert not failures, failures[:5]
