@@ -1,4 +1,5 @@
-"""The FastAPI application: /graphql (Strawberry), /health, and the network views."""
+"""The FastAPI application: the workbench pages, /graphql (Strawberry), /health, the network views,
+the map, the match review, and the API docs (all offline: every asset is served by the app)."""
 from __future__ import annotations
 
 import contextlib
@@ -7,7 +8,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from strawberry.fastapi import GraphQLRouter
 
@@ -17,8 +19,11 @@ from imvo.kernel.errors import ImvoError, StoreUnavailable
 from imvo.kernel.settings import Settings, get_settings
 
 from .context import Context, in_thread
-from .deps import SettingsDep, StoreDep, ViewerDep, parse_tokens
+from .deps import SettingsDep, StoreDep, ViewerDep, get_viewer, parse_tokens
+from .login import router as login
+from .pages import router as pages
 from .schema import make_schema
+from .session import CsrfMiddleware, SessionSigner, csrf_token
 from .views import router as views
 
 __all__ = ["create_app"]
@@ -28,11 +33,19 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 
 class _Router(GraphQLRouter):
-    """GraphiQL with its assets served by the app (/static), so the IDE works offline."""
+    """GraphiQL with its assets served by the app (/static), so the IDE works offline; the page
+    carries the session's CSRF token (sent as X-CSRF-Token) and says who the caller is."""
 
-    @property
-    def graphql_ide_html(self) -> str:
-        return (STATIC / "graphiql.html").read_text("utf-8")
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:  # type: ignore[override]
+        from html import escape
+        try:
+            role = str(get_viewer(request))
+        except Exception:  # noqa: BLE001 - a bad header: GraphiQL still opens, its queries then get 401
+            role = "unknown token"
+        html = ((STATIC / "graphiql.html").read_text("utf-8")
+                .replace("__IMVO_CSRF__", escape(csrf_token(request) or ""))
+                .replace("__IMVO_ROLE__", escape(role)))
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 def create_app(settings: Settings | None = None, store: GraphStore | None = None) -> FastAPI:
@@ -53,19 +66,36 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             if own:
                 app.state.store.close()
 
-    app = FastAPI(title="IMVO leverage graph", version="0.1.0", lifespan=lifespan,
-                  description="Joint leverage in covenant supply chains: GraphQL at /graphql, network "
-                              "views at /views/{kind}/{id}, health at /health.")
+    app = FastAPI(title="IMVO leverage graph", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None,
+                  description="Joint leverage in covenant supply chains: the workbench at /, GraphQL at "
+                              "/graphql (schema: /schema.graphql), network views at /views/{kind}/{id}, "
+                              "health at /health.")
     app.state.settings = settings
     app.state.tokens = tokens
+    app.state.sessions = SessionSigner.for_settings(settings)
+    app.add_middleware(CsrfMiddleware)
 
     async def context(request: Request, store: StoreDep, viewer: ViewerDep,
                       settings: SettingsDep) -> Context:
         return Context(store, viewer, settings)
 
-    graphql = _Router(make_schema(settings.max_query_depth), context_getter=context, graphql_ide="graphiql")
+    schema = make_schema(settings.max_query_depth)
+    graphql = _Router(schema, context_getter=context, graphql_ide="graphiql")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(graphql, prefix="/graphql")
+    sdl = schema.as_str() + "\n"
+
+    @app.get("/schema.graphql", summary="The GraphQL schema as SDL", response_class=PlainTextResponse)
+    async def schema_sdl() -> PlainTextResponse:
+        return PlainTextResponse(sdl, headers={"Content-Disposition": 'inline; filename="imvo.graphql"'})
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="IMVO leverage graph: REST API",
+                                   swagger_js_url="/static/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
 
     @app.get("/health", summary="The store and whether it answers (503 when it does not)")
     async def health(store: StoreDep) -> JSONResponse:
@@ -84,4 +114,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         return JSONResponse({"detail": str(exc)}, 400)
 
     app.include_router(views)
+    app.include_router(login)
+    app.include_router(pages)
     return app

@@ -7,7 +7,9 @@ from fastapi import Depends, HTTPException, Request
 
 from imvo.graph.store import GraphStore
 from imvo.kernel.settings import Settings
-from imvo.queries.access import PUBLIC, Viewer, viewer_for_role
+from imvo.queries.access import Viewer, viewer_for_role
+
+from .session import session_viewer
 
 __all__ = ["SettingsDep", "StoreDep", "ViewerDep", "get_app_settings", "get_store", "get_viewer"]
 
@@ -21,10 +23,11 @@ def get_app_settings(request: Request) -> Settings:
 
 
 def get_viewer(request: Request) -> Viewer:
-    """No Authorization header: public; a known bearer token: its role; anything else: 401."""
+    """A known bearer token: its role; no Authorization header: the browser session's role (public
+    without one, :mod:`imvo.api.session`); anything else: 401."""
     header = request.headers.get("authorization")
     if not header:
-        return PUBLIC
+        return session_viewer(request)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise HTTPException(401, "use 'Authorization: Bearer <token>'",
