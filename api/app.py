@@ -17,6 +17,7 @@ from imvo.graph import open_store
 from imvo.graph.store import GraphStore
 from imvo.kernel.errors import ImvoError, StoreUnavailable
 from imvo.kernel.settings import Settings, get_settings
+from imvo.viz import html as viz_assets
 
 from .context import Context, in_thread
 from .deps import SettingsDep, StoreDep, ViewerDep, get_viewer, parse_tokens
@@ -30,6 +31,7 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("imvo.api")
 STATIC = Path(__file__).resolve().parent / "static"
+MAP_ASSETS = Path(viz_assets.__file__).resolve().parent / "assets" / "map"
 
 
 class _Router(GraphQLRouter):
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     schema = make_schema(settings.max_query_depth)
     graphql = _Router(schema, context_getter=context, graphql_ide="graphiql")
+    app.mount("/static/map", StaticFiles(directory=MAP_ASSETS), name="map-assets")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(graphql, prefix="/graphql")
     sdl = schema.as_str() + "\n"

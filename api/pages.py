@@ -101,3 +101,24 @@ def _entity_route(kind: str) -> None:
 
 for _kind in PAGE_KINDS:
     _entity_route(_kind)
+
+
+@router.get("/map", summary="A map of factories (offline), coloured by shared / union / risk, as the role sees")
+async def factories_map(request: Request, store: StoreDep, viewer: ViewerDep, asOf: AsOf = None,
+                        covenant: str | None = None, country: str | None = None, risk: str | None = None,
+                        factory: str | None = None, colour: str = "shared") -> Response:
+    from imvo.viz.html import render_map
+    from imvo.viz.map import factory_map
+    try:
+        m = await run_in_threadpool(lambda: factory_map(store, viewer, as_of=_date(asOf), covenant=covenant or None,
+                                                        country=country or None, risk=risk or None,
+                                                        focus=factory or None))
+    except NotFound as exc:
+        return error_response(request, viewer, 404, str(exc))
+    except InvalidInput as exc:
+        return error_response(request, viewer, 400, str(exc))
+    except StoreUnavailable as exc:
+        return error_response(request, viewer, 503, str(exc))
+    f = frame(request, viewer)
+    return HTMLResponse(render_map(m, colour=colour, csrf=f["csrf"], logged_in=f["logged_in"]),
+                        headers={"Cache-Control": "no-store"})

@@ -15,7 +15,7 @@ from imvo.graph.model import RISKS
 
 from .pages import Page
 
-__all__ = ["TEMPLATES", "render_page", "render_template"]
+__all__ = ["TEMPLATES", "render_map", "render_page", "render_template"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -38,6 +38,14 @@ def render_template(name: str, *, viewer: str, csrf: str | None = None, logged_i
     return _env().get_template(name).render(
         css=_asset("workbench.css"), viewer=viewer, csrf=csrf, logged_in=logged_in,
         is_secretariat=viewer == "secretariat", risks=RISKS, **context)
+
+
+def render_map(m: Any, *, colour: str = "shared", csrf: str | None = None, logged_in: bool = False) -> str:
+    """The map page (:func:`imvo.viz.map.factory_map`); Leaflet and the shapes are served by the app."""
+    from .render import _json_for_script
+    return render_template("map.html", viewer=m.viewer, csrf=csrf, logged_in=logged_in, m=m, title=m.title,
+                           page_kind="map", colour=colour if colour in ("shared", "union", "risk") else "shared",
+                           points_json=_json_for_script(m.points))
 
 
 def render_page(p: Page, *, csrf: str | None = None, logged_in: bool = False, downloads: str | None = None,
