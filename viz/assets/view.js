@@ -191,6 +191,7 @@
     status.dataset.types = JSON.stringify(types);
     status.dataset.labels = String(drawnLabels.length);
     status.dataset.settleMs = String(Math.round(performance.now() - t0));
+    status.dataset.renderMs = String(Math.round(performance.now()));     // since navigation start
     status.dataset.canvas = [r.left, r.top, r.width, r.height].map(Math.round).join(",");
     status.dataset.state = "settled";
     status.textContent = nodes.length + " nodes · " + edges.length + " edges";
