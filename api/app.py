@@ -23,6 +23,7 @@ from .context import Context, in_thread
 from .deps import SettingsDep, StoreDep, ViewerDep, get_viewer, parse_tokens
 from .login import router as login
 from .pages import router as pages
+from .review import router as review
 from .schema import make_schema
 from .session import CsrfMiddleware, SessionSigner, csrf_token
 from .views import router as views
@@ -118,5 +119,6 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
 
     app.include_router(views)
     app.include_router(login)
+    app.include_router(review)
     app.include_router(pages)
     return app

@@ -229,3 +229,53 @@ def test_graphiql_keeps_no_token_unless_asked(browser: Any, server: LiveServer) 
     finally:
         p.close()
     assert not p.refused, p.refused
+
+
+def test_match_review_in_the_browser(browser: Any, tmp_path: Any) -> None:
+    """The secretariat decides the review queue in the browser; the rows land as with `imvo matches`."""
+    from test_brandlist import ACME, canonical_dataset, zenith_xlsx
+
+    from imvo.graph.embedded import EmbeddedStore
+    from imvo.ingest import load_path
+    from imvo.ingest.review import FILE_NAME, ReviewQueue
+    from imvo.queries.navigate import neighbours
+
+    data = tmp_path / "data"
+    store = EmbeddedStore(data)
+    queue = data / FILE_NAME
+    from imvo.ingest.canonical import ingest_dir
+    ingest_dir(store, canonical_dataset(tmp_path / "canon"))
+    load_path(store, ACME, format="brand-list", buyer="ACME", matches=queue)
+    load_path(store, zenith_xlsx(tmp_path / "zenith.xlsx"), format="brand-list", buyer="ZENITH", matches=queue)
+    with ReviewQueue(queue) as q:
+        pending = {p.name: p for p in q.pairs()}
+    shahi, hirda = pending["Shahi Exports Private Limited"], pending["Hirdaramani Industries Matugama"]
+    with LiveServer(store, tokens=TOKENS, IMVO_DATA_DIR=str(data)) as server:
+        p = Page(browser, server.url)
+        try:
+            page = p.go("/review")
+            assert page.locator("#title").inner_text() == "Not found" or "403" in page.locator("#title").inner_text()
+            page = p.go("/login")
+            page.fill("#token", "sekret")
+            page.click("form[action='/login'] button")
+            page.wait_for_url(server.url + "/")
+            page = p.go("/review")
+            # the evidence side by side: incoming name and the existing factory
+            pair = page.locator(f"#pair-{shahi.id}")
+            assert "Shahi Exports Private Limited" in pair.inner_text()
+            assert shahi.candidate_id in pair.inner_text()
+            page.click(f"#accept-{shahi.id}")
+            page.wait_for_url("**/review?done=*")
+            assert "accepted 1 pair" in page.locator("#review-message").inner_text()
+            page.check(f"#pair-{hirda.id} input[name=pair]")
+            page.click("#reject-selected")
+            page.wait_for_url("**/review?done=*")
+            assert page.locator(f"#decided-{shahi.id}").inner_text().count("accepted") == 1
+            assert "rejected" in page.locator(f"#decided-{hirda.id}").inner_text()
+        finally:
+            p.close()
+        assert not p.refused
+    zen = {e.node.id for e in neighbours(store, SECRETARIAT, "Company", ["ZENITH"], "SOURCES_FROM", "out")["ZENITH"]}
+    assert shahi.candidate_id in zen and hirda.candidate_id not in zen
+    with ReviewQueue(queue) as q:
+        assert {p.id: p.status for p in q.pairs(None)}[shahi.id] == "accepted"
