@@ -69,8 +69,8 @@ def columns(g: ViewGraph, column_of: Callable[[ViewNode], int], *, gap: float = 
             g.positions[k] = (c * gap, (i - (len(keys) - 1) / 2) * row, side)
 
 
-def circle(g: ViewGraph, groups: Sequence[Sequence[str]], *, spacing: float = 34.0,
-           min_radius: float = 170.0) -> None:
+def circle(g: ViewGraph, groups: Sequence[Sequence[str]], *, spacing: float = 46.0,
+           min_radius: float = 260.0) -> None:
     """Nodes on a circle, each group (community) on one arc; labels point outwards."""
     keys = [k for grp in groups for k in grp]
     keys += [n.key for n in g.nodes if n.key not in set(keys)]
