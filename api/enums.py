@@ -18,7 +18,8 @@ __all__ = ["CompanyKind", "Disclosure", "EntityKind", "PartyRole", "RiskId", "Vi
 
 
 def _enum(name: str, values: tuple[str, ...], doc: str) -> Any:
-    return strawberry.enum(enum.Enum(name, {v.upper(): v for v in values}), name=name, description=doc)  # type: ignore[misc]
+    kind: Any = enum.Enum(name, {v.upper(): v for v in values})  # type: ignore[misc]
+    return strawberry.enum(kind, name=name, description=doc)
 
 
 RiskId = _enum("RiskId", RISKS, "The risks the covenants name (docs/canonical-format.md).")

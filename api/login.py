@@ -58,9 +58,9 @@ async def login(request: Request) -> Response:
         response = _form(request, 401, "Unknown token: check it and try again.")
         end_session(response)
         return response
-    response = RedirectResponse("/", 303)
-    start_session(response, request, viewer)  # type: ignore[arg-type]
-    return response
+    done = RedirectResponse("/", 303)
+    start_session(done, request, viewer)  # type: ignore[arg-type]
+    return done
 
 
 @router.get("/logout", summary="End the browser session")

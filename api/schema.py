@@ -430,7 +430,7 @@ class Query:
         return str(info.context.viewer)
 
     @strawberry.field(description="The kind of role asking, as an enum.")
-    def viewer_role(self, info: Info[Context, None]) -> ViewerRole:  # type: ignore[valid-type]
+    def viewer_role(self, info: Info[Context, None]) -> ViewerRole:
         return ViewerRole(info.context.viewer.role)
 
     @strawberry.field(description="The vocabulary (risks, disclosures, roles, kinds) as enums.")

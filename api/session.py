@@ -40,9 +40,24 @@ from starlette.responses import Response
 from imvo.kernel.settings import Settings
 from imvo.queries.access import PUBLIC, Viewer, viewer_for_role
 
-__all__ = ["COOKIE", "CSRF_FIELD", "CSRF_HEADER", "LOGIN_COOKIE", "MAX_AGE", "CsrfMiddleware", "Session",
-           "SessionSigner", "csrf_token", "current_session", "end_session", "login_form_ok", "login_pair",
-           "set_login_cookie", "session_viewer", "start_session"]
+__all__ = [
+    "COOKIE",
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "LOGIN_COOKIE",
+    "MAX_AGE",
+    "CsrfMiddleware",
+    "Session",
+    "SessionSigner",
+    "csrf_token",
+    "current_session",
+    "end_session",
+    "login_form_ok",
+    "login_pair",
+    "session_viewer",
+    "set_login_cookie",
+    "start_session",
+]
 
 COOKIE = "imvo_session"
 LOGIN_COOKIE = "imvo_login"
@@ -120,7 +135,7 @@ def _signer(conn: HTTPConnection) -> SessionSigner:
     signer = getattr(conn.app.state, "sessions", None)
     if signer is None:
         signer = conn.app.state.sessions = SessionSigner.for_settings(conn.app.state.settings)
-    return signer  # type: ignore[no-any-return]
+    return signer
 
 
 def current_session(conn: HTTPConnection) -> Session | None:
@@ -204,7 +219,8 @@ class CsrfMiddleware:
                 message = await receive()
                 body += message.get("body", b"")
                 more = message.get("more_body", False)
-            given = (parse_qs(body.decode("latin-1")).get(CSRF_FIELD) or [None])[0]
+            values = parse_qs(body.decode("latin-1")).get(CSRF_FIELD)
+            given = values[0] if values else None
         if given is None or not hmac.compare_digest(given, expected):
             response = Response("CSRF token missing or wrong: reload the page and try again", 403,
                                 media_type="text/plain")

@@ -86,7 +86,7 @@ class SourcingLink:
     reported_on: Optional[dt.date]
 
     @strawberry.field(description="disclosure as an enum (blank = confidential)")
-    def disclosure_level(self) -> Disclosure:  # type: ignore[valid-type]
+    def disclosure_level(self) -> Disclosure:
         return as_enum(Disclosure, self.disclosure or "confidential")
 
     @classmethod
@@ -107,7 +107,7 @@ class Participation:
     source: Optional[str]
 
     @strawberry.field(description="role as an enum")
-    def party_role(self) -> Optional[PartyRole]:  # type: ignore[valid-type]
+    def party_role(self) -> Optional[PartyRole]:
         return as_enum(PartyRole, self.role)
 
     @classmethod
@@ -189,7 +189,7 @@ class Company:
     id: strawberry.ID
 
     @strawberry.field(description="kind as an enum")
-    def company_kind(self) -> Optional[CompanyKind]:  # type: ignore[valid-type]
+    def company_kind(self) -> Optional[CompanyKind]:
         return as_enum(CompanyKind, self.kind)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The country the company is based in.")
@@ -392,7 +392,7 @@ class Grievance:
     id: strawberry.ID
 
     @strawberry.field(description="risk as an enum")
-    def risk_id(self) -> Optional[RiskId]:  # type: ignore[valid-type]
+    def risk_id(self) -> Optional[RiskId]:
         return as_enum(RiskId, self.risk)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The factory the grievance concerns.")

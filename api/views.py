@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Annotated, Any
-
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request

@@ -131,7 +131,7 @@ def test_pages_answer_for_every_kind_and_404_for_unknown_ids(server: LiveServer,
 
 def test_every_name_links_to_its_page(server: LiveServer) -> None:
     html = httpx.get(f"{server.url}/factory/F0249?asOf={DAY}", timeout=30).text
-    links = set(re.findall(r'<a href="(/(?:%s)/[^"?]+)"' % "|".join(PAGE_KINDS), html))
+    links = set(re.findall(r'<a href="(/(?:{})/[^"?]+)"'.format("|".join(PAGE_KINDS)), html))
     assert {"/country/LK", "/company/C008"} <= links
     for href in sorted(links):
         assert httpx.get(server.url + href, timeout=30).status_code == 200, href

@@ -162,7 +162,7 @@ def test_a_person_with_a_browser(browser: Any, server: LiveServer, sample_store:
         assert len(labels) == n and not labels_overlap(labels), labels
         # click a buyer in the view: its details, then its page
         if lev.buyers:
-            b = sorted(lev.buyers, key=lambda x: x.id)[0]
+            b = min(lev.buyers, key=lambda x: x.id)
             xy = frame.evaluate(f"""() => {{ const net = window.imvoView.network;
                 const d = net.canvasToDOM(net.getPosition("Company:{b.id}"));
                 const r = document.getElementById("imvo-network").getBoundingClientRect();

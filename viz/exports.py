@@ -101,8 +101,8 @@ def to_xlsx(columns: Sequence[str], rows: Sequence[Sequence[Cell]], meta: Export
     from openpyxl import Workbook
     head, body = _flat(columns, rows)
     wb = Workbook()
-    ws = wb.active
-    ws.title = "export"
+    ws = wb.create_sheet("export", 0)
+    wb.remove(wb.worksheets[1])
     ws.append([meta.line()])
     ws.append([safe_cell(h) for h in head])
     for r in body:

@@ -23,7 +23,7 @@ from imvo.queries import args
 from imvo.queries.access import Viewer
 from imvo.queries.analytics import country_overview, factory_investors
 from imvo.queries.core import Node, co_buyers, factory_leverage, joint_action_opportunities, shared_factories
-from imvo.queries.navigate import Edge, list_nodes, neighbours, nodes_by_id, search
+from imvo.queries.navigate import Direction, Edge, list_nodes, neighbours, nodes_by_id, search
 
 __all__ = [
     "ENTITY_LABELS",
@@ -190,8 +190,8 @@ def factory_page(store: GraphStore, viewer: Viewer, factory_id: str, as_of: dt.d
     f = lev.factory
     page = _new("factory", f, viewer, as_of)
     page.subtitle = "Factory"
-    page.facts += [("buyers on this date", f"{lev.buyer_count} ({lev.signatory_buyer_count} covenant "
-                                           f"signatories)"),
+    page.facts += [("buyers on this date", (f"{lev.buyer_count} ({lev.signatory_buyer_count} covenant "
+                                           f"signatories)")),
                    ("combined share of the signatory buyers shown", _pct(lev.combined_share) or "unknown")]
     other = getattr(lev, "other_buyers", None)
     if other:
@@ -210,8 +210,8 @@ def factory_page(store: GraphStore, viewer: Viewer, factory_id: str, as_of: dt.d
     page.tables.append(Table("history", "List history: every sourcing period your role may see",
                              ["company", *_LINK_COLS], _sourcing_rows(links, as_of, "Factory"),
                              note="Each row is one period of one buyer's link, with the list it came from."))
-    page.tables.append(Table("unions", "Unions representing workers here", ["union", "members", "collective "
-                             "agreement"], [[link(u.union), _d(u.members), _d(u.has_cba)] for u in lev.unions]))
+    page.tables.append(Table("unions", "Unions representing workers here", ["union", "members", ("collective "
+                             "agreement")], [[link(u.union), _d(u.members), _d(u.has_cba)] for u in lev.unions]))
     sup = Table("suppliers", "Suppliers and owner", ["supplier", "relationship", "since", "until", "source"])
     for type_, what in (("OWNS", "owns"), ("SUPPLIES_FROM", "supplies from")):
         for e in neighbours(store, viewer, "Factory", [f.id], type_, "in", as_of=as_of)[f.id]:
@@ -282,8 +282,9 @@ def company_page(store: GraphStore, viewer: Viewer, company_id: str, as_of: dt.d
     page.tables.append(Table("suppliers", "Buys via (agents, vendors)", ["supplier", "since", "until", "source"],
                              [[link(e.node), _d(e.get("since")), _d(e.get("until")), _d(e.get("source"))]
                               for e in sup]))
-    for key, direction, title, col in (("investors", "in", "Financed by", "investor"),
-                                       ("investments", "out", "Finances", "company")):
+    invest: tuple[tuple[str, Direction, str, str], ...] = (("investors", "in", "Financed by", "investor"),
+                                                          ("investments", "out", "Finances", "company"))
+    for key, direction, title, col in invest:
         es = neighbours(store, viewer, "Company", [c.id], "INVESTS_IN", direction, as_of=as_of)[c.id]
         if es:
             page.tables.append(Table(key, title, [col, "kind", "amount (EUR)", "since", "until"],
@@ -391,7 +392,7 @@ def node_page(store: GraphStore, viewer: Viewer, label: str, id_: str, as_of: dt
     page.subtitle = label
     for rt in RELS:
         for direction, ends in (("out", rt.sources), ("in", rt.targets)):
-            if label not in ends or rt.type == "LOCATED_IN" and direction == "in" and label != "Country":
+            if label not in ends or (rt.type == "LOCATED_IN" and direction == "in" and label != "Country"):
                 continue
             es = neighbours(store, viewer, label, [n.id], rt.type, direction)[n.id]  # type: ignore[arg-type]
             if not es:

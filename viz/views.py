@@ -35,9 +35,9 @@ from .model import MAX_NODES, ViewEdge, ViewGraph, ViewNode, node_key
 __all__ = [
     "COVENANT_MODES",
     "TOP_COUNTRIES",
-    "ViewFilters",
     "TOP_MEMBERS",
     "VIEW_KINDS",
+    "ViewFilters",
     "build_view",
     "company_view",
     "country_view",
@@ -76,7 +76,7 @@ class ViewFilters:
         mb = 2
         if min_buyers not in (None, ""):
             try:
-                mb = int(min_buyers)  # type: ignore[arg-type]
+                mb = int(min_buyers)
             except ValueError:
                 raise InvalidInput("minBuyers must be a whole number") from None
         u = union in (True, "1", "true", "yes", "on")
@@ -263,15 +263,15 @@ def company_view(store: GraphStore, viewer: Viewer, company_id: str, *,
     as_of = args.as_of(as_of)
     company = nodes_by_id(store, "Company", [args.company(store, company_id)])[company_id.strip()]
     found = co_buyers(store, viewer, company_id=company_id, as_of=as_of)
-    f = filters or ViewFilters()
-    if f.union or f.country or f.risk:
+    flt = filters or ViewFilters()
+    if flt.union or flt.country or flt.risk:
         candidates = {x.id: x for cb in found for x in cb.shared_factories}
         keep = {s.factory.id for s in _filter_shared(
             store, viewer, [_Shared(x) for x in candidates.values()
-                            if f.country is None or x.props.get("country") == f.country], f, as_of)}
-        found = [type(cb)(cb.company, kept, len(kept)) for cb in found
-                 if (kept := [x for x in cb.shared_factories if x.id in keep])]
-    factories: dict[str, Node] = {f.id: f for cb in found for f in cb.shared_factories}
+                            if flt.country is None or x.props.get("country") == flt.country], flt, as_of)}
+        found = [replace(cb, shared_factories=mine, shared_count=len(mine)) for cb in found
+                 if (mine := [x for x in cb.shared_factories if x.id in keep])]
+    factories: dict[str, Node] = {x.id: x for cb in found for x in cb.shared_factories}
     buyers_at: Counter[str] = Counter(f.id for cb in found for f in cb.shared_factories)
     me = node_key("Company", company.id)
     g = _new("company", company.id, f"Co-buyers of {company.name or company.id}", viewer, as_of, me)
@@ -302,15 +302,15 @@ def company_view(store: GraphStore, viewer: Viewer, company_id: str, *,
         return g
     ids = [company.id] + [cb.company.id for cb in found]
     links = neighbours(store, viewer, "Company", ids, "SOURCES_FROM", "out", as_of=as_of)
-    for f in factories.values():
-        g.add_node(_node(f, value=1 + buyers_at[f.id], extra=(("co-buyers here", str(buyers_at[f.id])),)))
+    for fn in factories.values():
+        g.add_node(_node(fn, value=1 + buyers_at[fn.id], extra=(("co-buyers here", str(buyers_at[fn.id])),)))
     for cb in found:
         ck = g.add_node(_node(cb.company, value=1 + cb.shared_count,
                               extra=(("shared factories", str(cb.shared_count)),))).key
-        for f in cb.shared_factories:
-            _sourcing_edge(g, ck, f.id, links[cb.company.id])
-    for f in factories.values():
-        _sourcing_edge(g, me, f.id, links[company.id])
+        for fn in cb.shared_factories:
+            _sourcing_edge(g, ck, fn.id, links[cb.company.id])
+    for fn in factories.values():
+        _sourcing_edge(g, me, fn.id, links[company.id])
     g.filters = (filters or ViewFilters()).as_dict()
     columns(g, lambda n: 0 if n.key == me else 1 if n.kind == "Factory" else 2)
     return g
@@ -396,7 +396,7 @@ def _cobuyer_network(store: GraphStore, viewer: Viewer, cov: Node, shared: Seque
     g.notes.append(f"{len(shared)} shared factories; a line joins two signatories that buy at the same "
                    f"factory, thicker for more. 'Companies and factories' shows the factories themselves.")
     top = max(strength.values(), default=1)
-    for cid in sorted(kept, key=lambda c: ranked.index(c)):
+    for cid in sorted(kept, key=ranked.index):
         g.add_node(_node(companies[cid], "Company", 1 + 9 * strength[cid] / top, (
             ("shared factories (visible)", str(per_company[cid])), ("co-buying links", str(strength[cid])))))
     graph = nx.Graph()
@@ -410,7 +410,7 @@ def _cobuyer_network(store: GraphStore, viewer: Viewer, cov: Node, shared: Seque
     groups: list[list[str]] = []
     if graph.number_of_edges():
         comms = nx.community.greedy_modularity_communities(graph, weight="weight")
-        groups = [[node_key("Company", c) for c in sorted(comm, key=lambda c: ranked.index(c))]
+        groups = [[node_key("Company", c) for c in sorted(comm, key=ranked.index)]
                   for comm in sorted(comms, key=lambda c: (-len(c), min(c)))]
     circle(g, groups)
     return g
