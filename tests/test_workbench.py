@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -30,8 +31,8 @@ _CLIENTS: list[httpx.Client] = []
 
 
 @pytest.fixture
-def server(sample_store: GraphStore) -> Iterator[LiveServer]:
-    with LiveServer(sample_store, tokens=TOKENS) as s:
+def server(sample_store: GraphStore, tmp_path: Path) -> Iterator[LiveServer]:
+    with LiveServer(sample_store, tokens=TOKENS, IMVO_DATA_DIR=str(tmp_path / "data")) as s:
         yield s
     while _CLIENTS:
         _CLIENTS.pop().close()
@@ -198,3 +199,14 @@ def test_docs_and_schema_are_served_offline(server: LiveServer) -> None:
     doc = server.graphql("{ viewerRole vocabulary { risks disclosures } "
                          "company(id: \"C001\") { companyKind sourcing { disclosureLevel } } }", "co1")
     assert doc["data"]["viewerRole"] == "COMPANY" and "LIVING_WAGE" in doc["data"]["vocabulary"]["risks"]
+
+
+def test_match_review_is_for_the_secretariat_and_needs_the_csrf_token(server: LiveServer) -> None:
+    assert httpx.get(server.url + "/review", timeout=30).status_code == 403            # public
+    assert login(server, "co1").get("/review").status_code == 403                      # a company
+    c = login(server, "sekret")
+    page = c.get("/review")
+    assert page.status_code == 200 and "No pairs waiting" in page.text
+    assert c.post("/review", data={"action": "accept", "pair": "1"}).status_code == 403    # no CSRF token
+    r = c.post("/review", data={"action": "accept", "pair": "1", "csrf_token": csrf_of(page.text)})
+    assert r.status_code == 400 and "no match pair 1" in r.text          # the queue's own rules answer

@@ -405,7 +405,7 @@ def _cobuyer_network(store: GraphStore, viewer: Viewer, cov: Node, shared: Seque
             names = where[(a, b)]
             g.add_edge(ViewEdge(node_key("Company", a), node_key("Company", b), "CO_BUYS", (
                 ("shared factories", str(w)), ("factories", ", ".join(names[:6]) + (" …" if len(names) > 6 else ""))),
-                1.0 + 2.5 * math.log2(w), str(w) if w > 1 else ""))
+                1.0 + 2.5 * math.log2(w)))
             graph.add_edge(a, b, weight=w)
     groups: list[list[str]] = []
     if graph.number_of_edges():
