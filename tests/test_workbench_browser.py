@@ -164,11 +164,8 @@ def test_a_person_with_a_browser(browser: Any, server: LiveServer, sample_store:
         if lev.buyers:
             b = min(lev.buyers, key=lambda x: x.id)
             xy = frame.evaluate(f"""() => {{ const net = window.imvoView.network;
-                const d = net.canvasToDOM(net.getPosition("Company:{b.id}"));
-                const r = document.getElementById("imvo-network").getBoundingClientRect();
-                return {{x: r.left + d.x, y: r.top + d.y}}; }}""")
-            box = page.locator("iframe#view").bounding_box()
-            page.mouse.click(box["x"] + xy["x"], box["y"] + xy["y"])
+                return net.canvasToDOM(net.getPosition("Company:{b.id}")); }}""")
+            frame.locator("#imvo-network canvas").click(position={"x": xy["x"], "y": xy["y"]})
             frame.locator("#imvo-open").wait_for()
             frame.locator("#imvo-open").click()
             page.wait_for_url(f"**/company/{b.id}")
