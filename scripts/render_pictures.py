@@ -37,7 +37,6 @@ PAGES = [  # file, path, wait for
     ("country", f"/country/BD?asOf={DAY}", "view"),
     ("union", "/union/U101", None),
     ("map", f"/map?covenant=COV-GARMENT&asOf={DAY}", "map"),
-    ("review", "/review", None),
     ("graphiql", "/graphql", "graphiql"),
     ("docs", "/docs", "docs"),
 ]
@@ -108,6 +107,22 @@ def main(argv: list[str] | None = None) -> int:
             public.goto(server.url + f"/views/covenant/COV-GARMENT?asOf={DAY}")
             public.wait_for_selector('#imvo-status[data-state="settled"]')
             public.screenshot(path=str(a.out / "views" / "covenant-public.png"))
+        # the match review, on the brand lists of the matching tests (pairs waiting for a decision)
+        from test_brandlist import ACME, canonical_dataset, zenith_xlsx
+
+        from imvo.ingest import load_path
+        from imvo.ingest.review import FILE_NAME
+        rdata = Path(tmp) / "review"
+        rstore = EmbeddedStore(rdata)
+        ingest_dir(rstore, canonical_dataset(Path(tmp) / "canon"))
+        load_path(rstore, ACME, format="brand-list", buyer="ACME", matches=rdata / FILE_NAME)
+        load_path(rstore, zenith_xlsx(Path(tmp) / "zenith.xlsx"), format="brand-list", buyer="ZENITH",
+                  matches=rdata / FILE_NAME)
+        with LiveServer(rstore, tokens="sek=secretariat", IMVO_DATA_DIR=str(rdata)) as server:
+            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+            login(page, server.url, "sek")
+            page.goto(server.url + "/review")
+            page.screenshot(path=str(a.out / "workbench" / "review.png"))
         from support.synthetic import generate
         generate(Path(tmp) / "synthetic", factories=3000, links=9000, seed=7)
         big = EmbeddedStore(Path(tmp) / "big")
