@@ -1,8 +1,8 @@
-"""The FastAPI application: /graphql (Strawberry), /health, and the network views.
+"""The FastAPI application: the workbench pages, /graphql (Strawberry), /health, the network views,
+the map, the match review, and the API docs (all offline: every asset is served by the app).
 
-Every data request (``/graphql``, ``/views/...``) runs under the cost limits
-of :mod:`api.limits` and leaves one record in the audit log
-(docs/security.md).
+Every data request (``/graphql``, ``/views/...``) runs under the cost limits of :mod:`api.limits`
+and leaves one record in the audit log (docs/security.md).
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 from strawberry.fastapi import GraphQLRouter
@@ -28,11 +29,16 @@ from imvo.kernel import audit
 from imvo.kernel.audit import AuditLog
 from imvo.kernel.errors import ImvoError, StoreUnavailable, TooExpensive
 from imvo.kernel.settings import Settings, get_settings
+from imvo.viz import html as viz_assets
 
 from . import limits
 from .context import Context
-from .deps import SettingsDep, StoreDep, ViewerDep, parse_tokens
+from .deps import SettingsDep, StoreDep, ViewerDep, get_viewer, parse_tokens
+from .login import router as login
+from .pages import router as pages
+from .review import router as review
 from .schema import make_schema
+from .session import CsrfMiddleware, SessionSigner, csrf_token
 from .views import router as views
 
 __all__ = ["create_app"]
@@ -41,16 +47,25 @@ log = logging.getLogger("imvo.api")
 #: seconds a busy thread may keep the GIL while the event loop waits (the interpreter's default: 0.005)
 SWITCH_INTERVAL = 0.0005
 STATIC = Path(__file__).resolve().parent / "static"
+MAP_ASSETS = Path(viz_assets.__file__).resolve().parent / "assets" / "map"
 
 
 class _Router(GraphQLRouter):
-    """GraphiQL with its assets served by the app (/static), so the IDE works offline; request bodies
-    read strictly (one line and a 4xx for anything malformed); an answer that was stopped by a limit
-    is that one error, without partial data."""
+    """GraphiQL with its assets served by the app (/static), so the IDE works offline, carrying the
+    session's CSRF token (sent as X-CSRF-Token) and saying who the caller is; request bodies read
+    strictly (one line and a 4xx for anything malformed); an answer that was stopped by a limit is
+    that one error, without partial data."""
 
-    @property
-    def graphql_ide_html(self) -> str:
-        return (STATIC / "graphiql.html").read_text("utf-8")
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        from html import escape
+        try:
+            role = str(get_viewer(request))
+        except Exception:
+            role = "unknown token"
+        html = ((STATIC / "graphiql.html").read_text("utf-8")
+                .replace("__IMVO_CSRF__", escape(csrf_token(request) or ""))
+                .replace("__IMVO_ROLE__", escape(role)))
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequestData:
         if request.method == "GET":
@@ -118,19 +133,37 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
             if own:
                 app.state.store.close()
 
-    app = FastAPI(title="IMVO leverage graph", version="0.1.0", lifespan=lifespan,
-                  description="Joint leverage in covenant supply chains: GraphQL at /graphql, network "
-                              "views at /views/{kind}/{id}, health at /health.")
+    app = FastAPI(title="IMVO leverage graph", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None,
+                  description="Joint leverage in covenant supply chains: the workbench at /, GraphQL at "
+                              "/graphql (schema: /schema.graphql), network views at /views/{kind}/{id}, "
+                              "health at /health.")
     app.state.settings = settings
     app.state.tokens = tokens
+    app.state.sessions = SessionSigner.for_settings(settings)
+    app.add_middleware(CsrfMiddleware)
 
     async def context(request: Request, store: StoreDep, viewer: ViewerDep,
                       settings: SettingsDep) -> Context:
         return Context(store, viewer, settings)
 
-    graphql = _Router(make_schema(settings.max_query_depth), context_getter=context, graphql_ide="graphiql")
+    schema = make_schema(settings.max_query_depth)
+    graphql = _Router(schema, context_getter=context, graphql_ide="graphiql")
+    app.mount("/static/map", StaticFiles(directory=MAP_ASSETS), name="map-assets")
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(graphql, prefix="/graphql")
+    sdl = schema.as_str() + "\n"
+
+    @app.get("/schema.graphql", summary="The GraphQL schema as SDL", response_class=PlainTextResponse)
+    async def schema_sdl() -> PlainTextResponse:
+        return PlainTextResponse(sdl, headers={"Content-Disposition": 'inline; filename="imvo.graphql"'})
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="IMVO leverage graph: REST API",
+                                   swagger_js_url="/static/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
 
     def write_audit(scope: Scope, req: limits.RequestScope, status: int, links: audit.Collector) -> None:
         _write_audit(holder["log"], scope, req, status, links)
@@ -156,4 +189,7 @@ def create_app(settings: Settings | None = None, store: GraphStore | None = None
         return JSONResponse({"detail": str(exc)}, 400)
 
     app.include_router(views)
+    app.include_router(login)
+    app.include_router(review)
+    app.include_router(pages)
     return app

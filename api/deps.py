@@ -15,9 +15,10 @@ from fastapi import Depends, HTTPException, Request
 from imvo.graph.store import GraphStore
 from imvo.kernel.settings import Settings
 from imvo.kernel.tokens import TokenEntry, find
-from imvo.queries.access import PUBLIC, Viewer, viewer_for_role
+from imvo.queries.access import Viewer, viewer_for_role
 
 from . import limits
+from .session import session_viewer
 
 __all__ = ["SettingsDep", "StoreDep", "TokenTable", "ViewerDep", "get_app_settings", "get_store", "get_viewer",
            "parse_tokens"]
@@ -58,11 +59,13 @@ def _note(role: str | None, name: str | None) -> None:
 
 
 def get_viewer(request: Request) -> Viewer:
-    """No Authorization header: public; a known bearer token: its role; anything else: 401."""
+    """A known bearer token: its role; no Authorization header: the browser session's role (public
+    without one, :mod:`imvo.api.session`); anything else: 401."""
     header = request.headers.get("authorization")
     if not header:
-        _note(str(PUBLIC), None)
-        return PUBLIC
+        viewer = session_viewer(request)
+        _note(str(viewer), None if viewer.role == "public" else "(browser session)")
+        return viewer
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         _note(None, "(malformed Authorization)")

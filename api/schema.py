@@ -17,6 +17,7 @@ from imvo.queries import analytics, args, core, navigate
 
 from . import limits
 from .context import Context, in_thread
+from .enums import ViewerRole, Vocabulary, vocabulary
 from .types import (
     NGO,
     Company,
@@ -466,6 +467,14 @@ class Query:
     @strawberry.field(description="Who is asking: secretariat, public or company:<id>.")
     def viewer(self, info: Info[Context, None]) -> str:
         return str(info.context.viewer)
+
+    @strawberry.field(description="The kind of role asking, as an enum.")
+    def viewer_role(self, info: Info[Context, None]) -> ViewerRole:
+        return ViewerRole(info.context.viewer.role)
+
+    @strawberry.field(description="The vocabulary (risks, disclosures, roles, kinds) as enums.")
+    def vocabulary(self) -> Vocabulary:
+        return vocabulary()
 
 
 class _Schema(strawberry.Schema):

@@ -20,6 +20,7 @@ from imvo.queries.core import Node
 from imvo.queries.navigate import Edge
 
 from .context import Context
+from .enums import CompanyKind, Disclosure, PartyRole, RiskId, as_enum
 from .limits import count_nodes
 
 _PY: dict[str, Any] = {"str": Optional[str], "int": Optional[int], "float": Optional[float],
@@ -86,6 +87,10 @@ class SourcingLink:
     source_type: Optional[str]
     reported_on: Optional[dt.date]
 
+    @strawberry.field(description="disclosure as an enum (blank = confidential)")
+    def disclosure_level(self) -> Disclosure:
+        return as_enum(Disclosure, self.disclosure or "confidential")
+
     @classmethod
     def of(cls, company: Node, factory: Node, e: Edge) -> SourcingLink:
         return cls(company=entity(company), factory=entity(factory), share=e.get("share"),
@@ -102,6 +107,10 @@ class Participation:
     since: Optional[dt.date]
     until: Optional[dt.date]
     source: Optional[str]
+
+    @strawberry.field(description="role as an enum")
+    def party_role(self) -> Optional[PartyRole]:
+        return as_enum(PartyRole, self.role)
 
     @classmethod
     def of(cls, party: Node, covenant: Node, e: Edge) -> Participation:
@@ -180,6 +189,10 @@ class Covenant:
 @model_type("Company")
 class Company:
     id: strawberry.ID
+
+    @strawberry.field(description="kind as an enum")
+    def company_kind(self) -> Optional[CompanyKind]:
+        return as_enum(CompanyKind, self.kind)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The country the company is based in.")
     async def location(self, info: Info[Context, None]) -> Optional[Country]:
@@ -379,6 +392,10 @@ class Risk:
 @model_type("Grievance")
 class Grievance:
     id: strawberry.ID
+
+    @strawberry.field(description="risk as an enum")
+    def risk_id(self) -> Optional[RiskId]:
+        return as_enum(RiskId, self.risk)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The factory the grievance concerns.")
     async def factory(self, info: Info[Context, None]) -> Optional[Factory]:

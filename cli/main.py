@@ -231,20 +231,23 @@ def demo(
             result = ingest_dir(store, SAMPLE_DIR, progress)
     out.print(f"loaded the sample ({sum(result.loaded.values())} rows) into {data_dir}")
     tokens = get_settings().tokens()
-    out.print(f"GraphQL: http://{host}:{port}/graphql   views: http://{host}:{port}/views/covenant/COV-GARMENT")
+    out.print(f"Open the workbench: http://{host}:{port}/", markup=False)
     from imvo.kernel.tokens import is_hashed
     for token, role in tokens.items():
         if is_hashed(token):
-            out.print(f"  a token for {role}, given as its hash in IMVO_API_TOKENS", markup=False)
+            out.print(f"  a token for {role} is given as its hash in IMVO_API_TOKENS: log in with the token itself",
+                      markup=False)
         else:
-            out.print(f"  token for {role}: Authorization: Bearer {token}", markup=False)
+            out.print(f"  log in at http://{host}:{port}/login with the token {token!r} (role {role}), "
+                      f"or send 'Authorization: Bearer {token}'", markup=False)
+    out.print(f"  without logging in you are public.  GraphQL: http://{host}:{port}/graphql", markup=False)
     serve(host=host, port=port, workers=1)
 
 
 @app.command()
 def export(
     kind: Annotated[str, typer.Argument(help="shared-factories | opportunities | co-buyers")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="the file to write (.csv or .json)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the file to write (.csv, .xlsx or .json)")],
     covenant: Annotated[str | None, typer.Option(help="covenant id")] = None,
     country: Annotated[str | None, typer.Option(help="ISO country code")] = None,
     company: Annotated[str | None, typer.Option(help="company id (co-buyers)")] = None,
@@ -253,16 +256,21 @@ def export(
     as_of: Annotated[str | None, typer.Option("--as-of", help="date YYYY-MM-DD (default today)")] = None,
     role: Annotated[str, typer.Option("--as", help="secretariat | public | company:<id>")] = "secretariat",
 ) -> None:
-    """Export a leverage question's answer as CSV or JSON, as seen by a role."""
-    import csv
-    import json
+    """Export a leverage question's answer, as seen by a role, for a spreadsheet or a script.
 
+    CSV is UTF-8 with a BOM and a first line ('# ...') stating the role and date;
+    XLSX likewise in its first row; names stand beside ids; JSON keeps lists as arrays.
+    """
     from imvo.queries import core
     from imvo.queries.access import viewer_for_role
+    from imvo.queries.args import as_of as day_or_today
     from imvo.queries.args import parse_as_of
-    if output.suffix.lower() not in (".csv", ".json"):
-        raise fail("the output file must end in .csv or .json")
-    rows: list[dict[str, object]]
+    from imvo.viz.exports import ExportMeta, to_csv, to_json, to_xlsx
+    from imvo.viz.pages import link
+
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in ("csv", "json", "xlsx"):
+        raise fail("the output file must end in .csv, .xlsx or .json")
     with _user_errors():
         try:
             viewer = viewer_for_role(role)
@@ -272,43 +280,40 @@ def export(
         store = _open_store()
         try:
             if kind == "shared-factories":
-                rows = [{"factory_id": s.factory.id, "factory": s.factory.name,
-                         "country": s.factory.props.get("country"), "buyer_count": s.buyer_count,
-                         "buyers": ";".join(b.id for b in s.buyers)}
+                columns = ["factory", "country", "buyer count", "buyers"]
+                rows = [[link(s.factory), s.factory.props.get("country"), s.buyer_count,
+                         [x for b in s.buyers if (x := link(b))]]
                         for s in core.shared_factories(store, viewer, covenant_id=covenant, country=country,
                                                        min_buyers=min_buyers, as_of=day)]
             elif kind == "opportunities":
-                rows = [{"factory_id": o.factory.id, "factory": o.factory.name,
-                         "country": o.factory.props.get("country"), "score": o.score,
-                         "signatory_buyer_count": o.signatory_buyer_count,
-                         "signatory_buyers": ";".join(b.id for b in o.signatory_buyers),
-                         "risk_level": o.risk_level, "open_grievances": len(o.open_grievances),
-                         "unions": ";".join(u.union.id for u in o.unions)}
+                columns = ["factory", "country", "score", "signatory buyer count", "signatory buyers",
+                           "risk level", "open grievances", "unions"]
+                rows = [[link(o.factory), o.factory.props.get("country"), o.score, o.signatory_buyer_count,
+                         [x for b in o.signatory_buyers if (x := link(b))], o.risk_level, len(o.open_grievances),
+                         [x for u in o.unions if (x := link(u.union))]]
                         for o in core.joint_action_opportunities(store, viewer, risk=risk, covenant_id=covenant,
                                                                  country=country, first=100_000, as_of=day)]
             elif kind == "co-buyers":
                 if not company:
                     raise fail("co-buyers needs --company")
-                rows = [{"company_id": c.company.id, "company": c.company.name, "shared_count": c.shared_count,
-                         "shared_factories": ";".join(f.id for f in c.shared_factories)}
+                columns = ["company", "shared count", "shared factories"]
+                rows = [[link(c.company), c.shared_count, [x for f in c.shared_factories if (x := link(f))]]
                         for c in core.co_buyers(store, viewer, company_id=company, covenant_id=covenant,
                                                 as_of=day)]
             else:
                 raise fail(f"unknown export {kind!r}: use shared-factories, opportunities or co-buyers")
         finally:
             store.close()
+    what = kind + "".join(f" {k} {v}" for k, v in (("covenant", covenant), ("country", country),
+                                                   ("company", company)) if v)
+    meta = ExportMeta.now(what, str(viewer), day_or_today(day))
+    data = {"csv": to_csv, "xlsx": to_xlsx, "json": to_json}[fmt](columns, rows, meta)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            if output.suffix.lower() == ".json":
-                json.dump(rows, fh, ensure_ascii=False, indent=1)
-            else:
-                writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["empty"])
-                writer.writeheader()
-                writer.writerows(rows)
+        output.write_bytes(data)
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror}") from None
-    out.print(f"wrote {len(rows)} rows to {output} (as {viewer})")
+    out.print(f"wrote {len(rows)} rows to {output} (as {viewer}, on {meta.as_of})")
 
 
 @neo4j_app.command("start")

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     neo4j_database: str = Field("neo4j", validation_alias="NEO4J_DATABASE")
     neo4j_timeout: float = Field(1.5, gt=0, le=120, validation_alias="IMVO_NEO4J_TIMEOUT")
     api_tokens: str = Field("", validation_alias=AliasChoices("IMVO_API_TOKENS"))
+    session_secret: str = Field("", validation_alias="IMVO_SESSION_SECRET")
     max_query_depth: int = Field(12, ge=1, le=50, validation_alias="IMVO_MAX_QUERY_DEPTH")
     max_results: int = Field(5000, ge=1, validation_alias="IMVO_MAX_RESULTS")
     # cost limits of one API request (docs/security.md#cost-limits)

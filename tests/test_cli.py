@@ -191,17 +191,37 @@ def test_export_obeys_the_role(cli_env: dict[str, str], tmp_path: Path) -> None:
         target = tmp_path / f"{role.replace(':', '_')}.csv"
         p = run(["export", "shared-factories", "-o", str(target), "--as-of", "2026-06-30", "--as", role], cli_env)
         assert p.returncode == 0, p.stdout + p.stderr
-        with open(target, encoding="utf-8") as fh:
-            files[role] = {r["factory_id"]: r for r in csv.DictReader(fh)}
+        raw = target.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), "a BOM, so a spreadsheet reads UTF-8"
+        with open(target, encoding="utf-8-sig", newline="") as fh:
+            first = fh.readline()
+            assert first.startswith("# ") and f"made for role {role}; as of 2026-06-30" in first, first
+            files[role] = {r["factory id"]: r for r in csv.DictReader(fh)}
     with open(CONTRACT_DATASET / "sourcing.csv", encoding="utf-8-sig") as fh:
         public = {(r["buyer_id"], r["factory_id"]) for r in csv.DictReader(fh) if r["disclosure"] == "public"}
     # the public answer is computed from public links only: every buyer counted is named, by a public link
     assert files["public"] and set(files["public"]) < set(files["secretariat"])
     for fid, row in files["public"].items():
-        buyers = [b for b in row["buyers"].split(";") if b]
-        assert int(row["buyer_count"]) == len(buyers) >= 2
-        assert int(row["buyer_count"]) <= int(files["secretariat"][fid]["buyer_count"])
-        assert all((b, fid) in public for b in buyers)
+        buyers = [x for x in row["buyers ids"].split("; ") if x]
+        assert int(row["buyer count"]) == len(buyers) >= 2
+        assert int(row["buyer count"]) <= int(files["secretariat"][fid]["buyer count"])
+        assert all((x, fid) in public for x in buyers)
+        assert len(row["buyers"].split("; ")) == len(buyers)          # names beside ids
+    for suffix in ("json", "xlsx"):
+        target = tmp_path / f"public.{suffix}"
+        p = run(["export", "shared-factories", "-o", str(target), "--as-of", "2026-06-30", "--as", "public"], cli_env)
+        assert p.returncode == 0, p.stdout + p.stderr
+    import json
+
+    from openpyxl import load_workbook
+    doc = json.loads((tmp_path / "public.json").read_text("utf-8"))
+    assert doc["role"] == "public" and doc["asOf"] == "2026-06-30"
+    assert {r["factory"]["id"] for r in doc["rows"]} == set(files["public"])
+    assert all(isinstance(r["buyers"], list) for r in doc["rows"])      # lists stay arrays
+    sheet = load_workbook(tmp_path / "public.xlsx").active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert "made for role public" in str(rows[0][0]) and rows[1][:2] == ("factory", "factory id")
+    assert {r[1] for r in rows[2:]} == set(files["public"])
     p = run(["export", "co-buyers", "-o", str(tmp_path / "x.csv")], cli_env)
     no_traceback(p)
     assert p.returncode == 1 and "--company" in p.stderr

@@ -111,7 +111,7 @@ def test_a_country_in_any_spelling_gives_the_same_answer_everywhere(contract: Gr
         assert p.returncode == 0, p.stderr
         with open(out, encoding="utf-8-sig", newline="") as fh:
             rows = list(csv.DictReader(_data_lines(fh)))
-        assert [(r["factory_id"], int(r["buyer_count"])) for r in rows] == answers[0]
+        assert [(r["factory id"], int(r["buyer count"])) for r in rows] == answers[0]
 
 
 def _data_lines(fh: object) -> list[str]:

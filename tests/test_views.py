@@ -27,6 +27,7 @@ from imvo.viz.model import MAX_NODES, ViewEdge, ViewGraph, ViewNode
 from imvo.viz.render import VIS_JS, network_data, render_html
 from imvo.viz.views import (
     TOP_MEMBERS,
+    ViewFilters,
     build_view,
     company_view,
     country_view,
@@ -46,6 +47,7 @@ FACTORY = "F0249"          # five signatory buyers, two of them confidential, a 
 COMPANY = "C001"
 COVENANT = "COV-GARMENT"
 COUNTRY = "BD"
+FACTORIES = ViewFilters(mode="factories")      # the covenant view as companies and their shared factories
 
 
 def ids_of(g: ViewGraph, *kinds: str) -> set[str]:
@@ -111,20 +113,66 @@ def test_company_view_is_co_buyers(sample_store: GraphStore, viewer: Viewer) -> 
 @pytest.mark.parametrize("viewer", ROLES, ids=ROLE_IDS)
 def test_covenant_view_is_shared_factories(sample_store: GraphStore, viewer: Viewer) -> None:
     shared = shared_factories(sample_store, viewer, covenant_id=COVENANT, as_of=DAY)
-    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY)
+    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY, filters=FACTORIES)
     assert ids_of(g, "Factory") == {s.factory.id for s in shared}
     drawn = {(e.source.split(":", 1)[1], e.target.split(":", 1)[1]) for e in edges_of(g, "SOURCES_FROM")}
     assert drawn == {(b.id, s.factory.id) for s in shared for b in s.buyers}
-    parties = neighbours(sample_store, viewer, "Covenant", [COVENANT], "PARTY_TO", "in", as_of=DAY)[COVENANT]
-    assert {(e.node.label, e.node.id) for e in parties} <= {(n.label_type, n.id) for n in g.nodes}
+    assert ids_of(g, "Company") == {b.id for s in shared for b in s.buyers}
+    assert set(g.positions) == {n.key for n in g.nodes}
     for s in shared:
         node = next(n for n in g.nodes if n.key == f"Factory:{s.factory.id}")
         assert ("signatory buyers", str(s.buyer_count)) in node.facts
 
 
+@pytest.mark.parametrize("viewer", ROLES, ids=ROLE_IDS)
+def test_covenant_view_is_the_co_buyer_network(sample_store: GraphStore, viewer: Viewer) -> None:
+    """The default covenant view: signatories joined by the shared factories where both are visible."""
+    shared = shared_factories(sample_store, viewer, covenant_id=COVENANT, as_of=DAY)
+    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY)
+    assert g.mode == "cobuyers" and ids_of(g, "Company") == {b.id for s in shared for b in s.buyers}
+    want: Counter[frozenset[str]] = Counter()
+    for s in shared:
+        ids = sorted(b.id for b in s.buyers)
+        want.update(frozenset((a, b)) for i, a in enumerate(ids) for b in ids[i + 1:])
+    got = {frozenset((e.source.split(":", 1)[1], e.target.split(":", 1)[1])): dict(e.facts)["shared factories"]
+           for e in edges_of(g, "CO_BUYS")}
+    assert got == {k: str(v) for k, v in want.items()}
+    assert all(side == "radial" for _, _, side in g.positions.values()) and len(g.positions) == len(g.nodes)
+
+
+@pytest.mark.parametrize("viewer", [SECRETARIAT, PUBLIC], ids=["secretariat", "public"])
+def test_filters_narrow_the_shared_factories(sample_store: GraphStore, viewer: Viewer) -> None:
+    every = shared_factories(sample_store, viewer, covenant_id=COVENANT, as_of=DAY)
+    three = shared_factories(sample_store, viewer, covenant_id=COVENANT, min_buyers=3, as_of=DAY)
+    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY, filters=ViewFilters(min_buyers=3,
+                                                                                    mode="factories"))
+    assert ids_of(g, "Factory") == {s.factory.id for s in three} and len(three) < len(every)
+    reps = neighbours(sample_store, viewer, "Factory", [s.factory.id for s in every], "REPRESENTS", "in")
+    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY, filters=ViewFilters(union=True, mode="factories"))
+    assert ids_of(g, "Factory") == {s.factory.id for s in every if reps[s.factory.id]}
+    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY,
+                      filters=ViewFilters.read(country="Bangladesh", mode="factories"))
+    assert ids_of(g, "Factory") == {s.factory.id for s in every if s.factory.props.get("country") == "BD"}
+    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY,
+                      filters=ViewFilters.read(risk="child_labour", mode="factories"))
+    levels = neighbours(sample_store, viewer, "Country", sorted({str(s.factory.props["country"]) for s in every}),
+                        "HAS_RISK", "out")
+    griev = neighbours(sample_store, viewer, "Factory", [s.factory.id for s in every], "CONCERNS", "in")
+    want = {s.factory.id for s in every
+            if any(e.node.id == "child_labour" and e.get("level") in ("medium", "high")
+                   for e in levels[str(s.factory.props["country"])])
+            or any(e.node.props.get("risk") == "child_labour" and e.node.props.get("status") == "open"
+                   for e in griev[s.factory.id])}
+    assert ids_of(g, "Factory") == want and 0 < len(want) < len(every)
+    with pytest.raises(InvalidInput):
+        ViewFilters.read(min_buyers="0")
+    with pytest.raises(InvalidInput):
+        ViewFilters.read(mode="hairball")
+
+
 @pytest.mark.parametrize("viewer", ROLES[1:], ids=ROLE_IDS[1:])
 def test_covenant_view_draws_only_links_the_role_may_see(sample_store: GraphStore, viewer: Viewer) -> None:
-    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY)
+    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY, filters=FACTORIES)
     factory_ids = sorted(ids_of(g, "Factory"))
     links = neighbours(sample_store, SECRETARIAT, "Factory", factory_ids, "SOURCES_FROM", "in", as_of=DAY)
     for e in edges_of(g, "SOURCES_FROM"):
@@ -171,11 +219,12 @@ def test_unknown_ids_and_bad_arguments(sample_store: GraphStore) -> None:
 def test_as_of_changes_the_view(sample_store: GraphStore) -> None:
     """The covenant's signatories and links differ between 2017 and 2026, as the query layer says."""
     early = dt.date(2017, 1, 1)
-    g = covenant_view(sample_store, SECRETARIAT, COVENANT, as_of=early)
+    g = covenant_view(sample_store, SECRETARIAT, COVENANT, as_of=early, filters=FACTORIES)
     assert ids_of(g, "Factory") == {s.factory.id for s in shared_factories(
         sample_store, SECRETARIAT, covenant_id=COVENANT, as_of=early)}
     assert g.as_of == early
-    assert ids_of(g, "Factory") != ids_of(covenant_view(sample_store, SECRETARIAT, COVENANT, as_of=DAY), "Factory")
+    assert ids_of(g, "Factory") != ids_of(covenant_view(sample_store, SECRETARIAT, COVENANT, as_of=DAY,
+                                                        filters=FACTORIES), "Factory")
 
 
 # ---------------------------------------------------------------------------
@@ -214,7 +263,10 @@ def test_page_is_offline_and_holds_the_view(sample_store: GraphStore, kind: str,
     assert [n["id"] for n in data["nodes"]] == [n.key for n in g.nodes]
     assert [(e["from"], e["to"], e["type"]) for e in data["edges"]] == [(e.source, e.target, e.type)
                                                                           for e in g.edges]
-    assert data["options"]["physics"]["stabilization"]["enabled"] is True
+    # still from the first frame: every node has its position from viz.layout, and no physics runs
+    assert data["still"] is True and data["options"]["physics"]["enabled"] is False
+    assert all({"x", "y", "side"} <= set(n) for n in data["nodes"])
+    assert sorted(data["order"]) == sorted(n.key for n in g.nodes) and (g.focus is None or data["order"][0] == g.focus)
     for k in {n.kind for n in g.nodes}:
         assert f'data-kind="{k}"' in html, f"legend entry for {k}"
 
@@ -261,7 +313,7 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> GraphStore:
 def test_large_covenant_view_is_aggregated(big_store: GraphStore, viewer: Viewer) -> None:
     shared = shared_factories(big_store, viewer, covenant_id=COVENANT, as_of=DAY)
     assert len(shared) > MAX_NODES, "the synthetic covenant is large enough to need aggregation"
-    g = covenant_view(big_store, viewer, COVENANT, as_of=DAY)
+    g = covenant_view(big_store, viewer, COVENANT, as_of=DAY, filters=FACTORIES)
     assert g.aggregated and len(g.nodes) <= MAX_NODES
     groups = [n for n in g.nodes if n.kind == "FactoryGroup"]
     assert sum(int(dict(n.facts)["shared factories"]) for n in groups) == len(shared)
@@ -286,9 +338,10 @@ def test_large_views_stay_under_the_limit(big_store: GraphStore) -> None:
     top = shared[0]
     busiest = Counter(b.id for s in shared for b in s.buyers).most_common(1)[0][0]
     for kind, ids in [("factory", [top.factory.id]), ("company", [busiest]),
-                      ("country", [str(top.factory.props["country"])])]:
+                      ("country", [str(top.factory.props["country"])]), ("covenant", [COVENANT])]:
         g = build_view(big_store, SECRETARIAT, kind, ids, as_of=DAY)
         assert len(g.nodes) <= MAX_NODES, (kind, len(g.nodes))
+        assert set(g.positions) == {n.key for n in g.nodes}, kind
 
 
 # ---------------------------------------------------------------------------
@@ -326,7 +379,8 @@ def test_routes_serve_the_view_of_the_tokens_role(client: TestClient, sample_sto
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
         want = build_view(sample_store, viewer, kind, ids, as_of=DAY)
         assert page_data(r.text) == network_data(want), f"{kind} as {viewer}"
-        assert f"seen as <b>{viewer}</b>" in r.text
+        assert f'seen as <b id="imvo-role">{viewer}</b>' in r.text
+        assert 'id="imvo-filters"' in r.text and 'format=gexf' in r.text     # served: filters and downloads
 
 
 def test_route_errors_are_html_pages(client: TestClient) -> None:
@@ -366,7 +420,9 @@ def test_cli_writes_the_served_page(cli: typer.Typer, client: TestClient, sample
         assert res.exit_code == 0, res.output
         served = client.get(f"{url_of(kind, ids)}{'&' if kind == 'path' else '?'}asOf={DAY}",
                             headers={"Authorization": "Bearer tok-c001"})
-        assert out.read_text("utf-8") == served.text
+        written = out.read_text("utf-8")
+        assert page_data(written) == page_data(served.text) and external_urls(written) == []
+        assert 'id="imvo-filters"' not in written          # a file has no server behind it to filter
     res = CliRunner().invoke(cli, ["view", "path", COMPANY, "U101", "-o", str(tmp_path / "p2.html")])
     assert res.exit_code == 0 and "as public" in res.output
     for args, msg in [(["factory", "NOPE"], "unknown factory"), (["factory", FACTORY, "--as-of", "June"], "--as-of"),

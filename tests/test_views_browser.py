@@ -63,9 +63,9 @@ def query_counts(store: GraphStore, viewer: Viewer, kind: str, ids: list[str]) -
         found = co_buyers(store, viewer, company_id=ids[0], as_of=DAY)
         return {"companies": 1 + len(found),
                 "Factory": len({f.id for c in found for f in c.shared_factories})}
-    if kind == "covenant":
+    if kind == "covenant":       # the default picture: the co-buyer network of the signatories
         shared = shared_factories(store, viewer, covenant_id=ids[0], as_of=DAY)
-        return {"Factory": len(shared), "Covenant": 1}
+        return {"companies": len({b.id for s in shared for b in s.buyers})}
     if kind == "country":
         ov = country_overview(store, viewer, ids[0], as_of=DAY)
         assert ov is not None

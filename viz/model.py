@@ -84,6 +84,7 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
     "FILED": EdgeStyle("#8c1c13", "filed grievance", (6, 2), 1.0),
     "INVESTS_IN": EdgeStyle("#c9a227", "invests in", (), 1.5),
     "SHARES_FACTORIES": EdgeStyle("#3b6ea5", "share factories (label = how many)", (), 2.0, False),
+    "CO_BUYS": EdgeStyle("#3b6ea5", "buy at the same factories (thicker = more)", (), 2.0, False),
 }
 
 
@@ -117,6 +118,9 @@ class ViewNode:
     def id(self) -> str:
         return self.key.split(":", 1)[1]
 
+    def facts_dict(self) -> dict[str, str]:
+        return dict(self.facts)
+
 
 @dataclass(frozen=True)
 class ViewEdge:
@@ -144,6 +148,11 @@ class ViewGraph:
     notes: list[str] = field(default_factory=list)
     aggregated: bool = False
     focus: str | None = None         # node key to highlight (the subject)
+    #: node key -> (x, y, label side: left | right | radial), from :mod:`viz.layout`
+    positions: dict[str, tuple[float, float, str]] = field(default_factory=dict)
+    #: the filters this view was built with (shown and editable on the page)
+    filters: dict[str, Any] = field(default_factory=dict)
+    mode: str = ""                   # the covenant view: cobuyers | factories
     _keys: dict[str, ViewNode] = field(default_factory=dict, init=False, repr=False, compare=False)
     _sigs: set[tuple[str, str, str]] = field(default_factory=set, init=False, repr=False, compare=False)
 

@@ -18,13 +18,15 @@ import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pyvis.network import Network
 
+from imvo.graph.model import RISKS
+
 from .model import EDGE_STYLES, NODE_STYLES, NodeStyle, ViewGraph
 
 __all__ = ["VIS_JS", "error_page", "network_data", "render_html"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 VIS_JS = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2" / "vis-network.min.js"
-LABEL_CHARS = 28
+LABEL_CHARS = 26
 
 SIZE_HINT = {
     "factory": "Node size: the factory by its signatory buyers, buyers by their share of its output, "
@@ -52,6 +54,8 @@ def _asset(path: Path) -> str:
 
 def _options(g: ViewGraph) -> dict[str, Any]:
     n = len(g.nodes)
+    if g.positions:
+        return _still_options(g)
     ranked = any(x.level is not None for x in g.nodes)
     layout: dict[str, Any] = {"improvedLayout": n <= 100, "randomSeed": 7}
     solver: dict[str, Any] = {"solver": "forceAtlas2Based",
@@ -84,6 +88,22 @@ def _options(g: ViewGraph) -> dict[str, Any]:
     }
 
 
+def _still_options(g: ViewGraph) -> dict[str, Any]:
+    """Positions come from :mod:`viz.layout`: no physics, labels drawn by the page (view.js)."""
+    return {
+        "autoResize": True,
+        "nodes": {"font": {"size": 14, "face": "system-ui, sans-serif"},
+                  "scaling": {"min": 7, "max": 20, "label": {"enabled": False}}, "borderWidth": 1.5},
+        "edges": {"smooth": False, "selectionWidth": 2, "hoverWidth": 1,
+                  "font": {"size": 11, "align": "middle", "strokeWidth": 3, "strokeColor": "#ffffff"},
+                  "arrows": {"to": {"scaleFactor": 0.5}}},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": len(g.edges) > 400,
+                        "navigationButtons": False, "keyboard": False, "multiselect": False},
+        "layout": {"improvedLayout": False, "randomSeed": 7},
+        "physics": {"enabled": False, "stabilization": {"enabled": False}},
+    }
+
+
 def _short(text: str) -> str:
     return text if len(text) <= LABEL_CHARS else text[:LABEL_CHARS - 1].rstrip() + "…"
 
@@ -101,7 +121,8 @@ def network_data(g: ViewGraph) -> dict[str, Any]:
                      borderWidth=3 if n.key == g.focus else 1.5,
                      shapeProperties={"borderDashes": [4, 3] if group else False},
                      title="\n".join([n.label, *(f"{k}: {v}" for k, v in n.facts)]), kind=n.kind,
-                     **({"level": n.level} if n.level is not None else {}))
+                     **({"level": n.level} if n.level is not None and not g.positions else {}),
+                     **_place(g, n.key))
     for e in g.edges:
         es = EDGE_STYLES[e.type]
         net.add_edge(e.source, e.target, color={"color": es.color, "highlight": "#000000", "hover": "#000000",
@@ -113,7 +134,16 @@ def network_data(g: ViewGraph) -> dict[str, Any]:
     nodes, edges, _heading, _h, _w, options = net.get_network_data()
     if isinstance(options, str):       # pyvis hands the options on as JSON text
         options = json.loads(options)
-    return {"nodes": nodes, "edges": edges, "options": options, "focus": g.focus}
+    order = [n.key for n in sorted(g.nodes, key=lambda n: (n.key != g.focus, -n.value, n.label))]
+    return {"nodes": nodes, "edges": edges, "options": options, "focus": g.focus, "order": order,
+            "still": bool(g.positions)}
+
+
+def _place(g: ViewGraph, key: str) -> dict[str, Any]:
+    if key not in g.positions:
+        return {}
+    x, y, side = g.positions[key]
+    return {"x": round(x, 1), "y": round(y, 1), "side": side}
 
 
 def _shape_svg(style: NodeStyle, dashed: bool = False) -> str:
@@ -146,8 +176,13 @@ def _json_for_script(data: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def render_html(g: ViewGraph) -> str:
-    """The complete page for one view (no external URL, works from a file or the API)."""
+def render_html(g: ViewGraph, base: str | None = None) -> str:
+    """The complete page for one view (no external URL, works from a file or the API).
+
+    ``base`` is the view's own URL (path and query) when the API serves it:
+    the page then offers its filters, the date control and the data
+    downloads (CSV, GEXF, GraphML) next to the PNG download.
+    """
     kinds = list(dict.fromkeys(n.kind for n in g.nodes))
     types = list(dict.fromkeys(e.type for e in g.edges))
     legend_nodes = [(k, NODE_STYLES[k].legend, _shape_svg(NODE_STYLES[k], k.endswith("Group")),
@@ -157,7 +192,14 @@ def render_html(g: ViewGraph) -> str:
     return _env().get_template("page.html").render(
         g=g, data_json=_json_for_script(network_data(g)), css=_asset(ASSETS / "view.css"),
         vis_js=_asset(VIS_JS), view_js=_asset(ASSETS / "view.js"), legend_nodes=legend_nodes,
-        legend_edges=legend_edges, size_hint=SIZE_HINT.get(g.kind, ""), search=len(g.nodes) > 12)
+        legend_edges=legend_edges, size_hint=SIZE_HINT.get(g.kind, ""), search=len(g.nodes) > 12,
+        base=base, sep="&" if base and "?" in base else "?", risks=RISKS, page_kinds=VIEW_PAGES)
+
+
+#: node kind -> the entity page a click opens (/factory/{id}, ...)
+VIEW_PAGES = {"Company": "company", "Buyer": "company", "Factory": "factory", "Covenant": "covenant",
+              "Country": "country", "Supplier": "supplier", "Union": "union", "NGO": "ngo",
+              "Organisation": "organisation", "Grievance": "grievance", "Risk": "risk"}
 
 
 def error_page(status: int, message: str) -> str:

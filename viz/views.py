@@ -17,7 +17,7 @@ import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from imvo.graph.model import rel_type
@@ -29,12 +29,15 @@ from imvo.queries.analytics import country_overview, find_node, paths
 from imvo.queries.core import Node, co_buyers, factory_leverage, shared_factories
 from imvo.queries.navigate import Edge, neighbours, nodes_by_id
 
+from .layout import circle, columns
 from .model import MAX_NODES, ViewEdge, ViewGraph, ViewNode, node_key
 
 __all__ = [
+    "COVENANT_MODES",
     "TOP_COUNTRIES",
     "TOP_MEMBERS",
     "VIEW_KINDS",
+    "ViewFilters",
     "build_view",
     "company_view",
     "country_view",
@@ -44,6 +47,67 @@ __all__ = [
 ]
 
 VIEW_KINDS = ("factory", "company", "covenant", "country", "path")
+COVENANT_MODES = ("cobuyers", "factories")
+TOP_COBUYERS = 150        # companies drawn in a covenant's co-buyer network (the most connected)
+
+
+@dataclass(frozen=True)
+class ViewFilters:
+    """Filters on the shared factories a view is built from (docs/views.md#filters).
+
+    ``min_buyers``: at least this many active signatory buyers; ``union``: only
+    factories where a union represents workers; ``country``: only factories in
+    it; ``risk``: only factories in a country with a medium or high level of
+    that risk, or with an open grievance about it; ``mode``: the covenant view
+    as the co-buyer network of companies (``cobuyers``, the default) or as
+    companies and their shared factories (``factories``).
+    """
+
+    min_buyers: int = 2
+    union: bool = False
+    country: str | None = None
+    risk: str | None = None
+    mode: str = "cobuyers"
+
+    @classmethod
+    def read(cls, *, min_buyers: int | str | None = None, union: bool | str | None = None,
+             country: str | None = None, risk: str | None = None, mode: str | None = None) -> ViewFilters:
+        """Filters as typed by a user (through :mod:`imvo.queries.args`)."""
+        mb = 2
+        if min_buyers not in (None, ""):
+            try:
+                mb = int(min_buyers)
+            except ValueError:
+                raise InvalidInput("minBuyers must be a whole number") from None
+        u = union in (True, "1", "true", "yes", "on")
+        m = (mode or "cobuyers").strip().lower()
+        if m not in COVENANT_MODES:
+            raise InvalidInput(f"unknown mode {mode!r}: use {' or '.join(COVENANT_MODES)}")
+        return cls(args.min_buyers(mb), u, args.country(country) if country else None,
+                   args.risk(risk) if risk else None, m)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"minBuyers": self.min_buyers, "union": self.union, "country": self.country,
+                "risk": self.risk, "mode": self.mode}
+
+
+def _filter_shared(store: GraphStore, viewer: Viewer, shared: Sequence[Any], f: ViewFilters,
+                   as_of: dt.date) -> list[Any]:
+    """The shared factories that pass the union and risk filters (from navigation, same viewer)."""
+    out = list(shared)
+    if f.union and out:
+        reps = neighbours(store, viewer, "Factory", [s.factory.id for s in out], "REPRESENTS", "in")
+        out = [s for s in out if reps[s.factory.id]]
+    if f.risk and out:
+        codes = sorted({str(s.factory.props.get("country") or "") for s in out})
+        levels = neighbours(store, viewer, "Country", codes, "HAS_RISK", "out")
+        risky = {c for c, es in levels.items()
+                 if any(e.node.id == f.risk and e.get("level") in ("medium", "high") for e in es)}
+        griev = neighbours(store, viewer, "Factory", [s.factory.id for s in out], "CONCERNS", "in")
+        out = [s for s in out if str(s.factory.props.get("country") or "") in risky
+               or any(e.node.props.get("risk") == f.risk and e.node.props.get("status") == "open"
+                      for e in griev[s.factory.id])]
+    return out
 TOP_MEMBERS = 25          # companies kept by name in an aggregated view; the rest are grouped
 TOP_COUNTRIES = 3         # edges drawn per named company in an aggregated view (all counts in its tooltip)
 Facts = tuple[tuple[str, str], ...]
@@ -183,6 +247,9 @@ def factory_view(store: GraphStore, viewer: Viewer, factory_id: str, *,
             g.add_edge(ViewEdge(g.add_node(_node(n)).key, kk, "ACTIVE_IN"))
     for gr in lev.open_grievances:
         g.add_edge(ViewEdge(g.add_node(_node(gr, value=1.5)).key, fk, "CONCERNS"))
+    cols = {"Company": 0, "Buyer": 0, "Supplier": 1, "Factory": 2, "Union": 3, "Grievance": 3, "Country": 4,
+            "NGO": 5}
+    columns(g, lambda n: cols[n.kind])
     return g
 
 
@@ -191,7 +258,7 @@ def factory_view(store: GraphStore, viewer: Viewer, factory_id: str, *,
 # ---------------------------------------------------------------------------
 
 def company_view(store: GraphStore, viewer: Viewer, company_id: str, *,
-                 as_of: dt.date | None = None) -> ViewGraph:
+                 as_of: dt.date | None = None, filters: ViewFilters | None = None) -> ViewGraph:
     """A company's co-buyers: the other signatories it shares factories with, and those factories.
 
     Built from :func:`queries.core.co_buyers`; the link details in the
@@ -202,7 +269,15 @@ def company_view(store: GraphStore, viewer: Viewer, company_id: str, *,
     as_of = args.as_of(as_of)
     company = nodes_by_id(store, "Company", [args.company(store, company_id)])[company_id.strip()]
     found = co_buyers(store, viewer, company_id=company_id, as_of=as_of)
-    factories: dict[str, Node] = {f.id: f for cb in found for f in cb.shared_factories}
+    flt = filters or ViewFilters()
+    if flt.union or flt.country or flt.risk:
+        candidates = {x.id: x for cb in found for x in cb.shared_factories}
+        keep = {s.factory.id for s in _filter_shared(
+            store, viewer, [_Shared(x) for x in candidates.values()
+                            if flt.country is None or x.props.get("country") == flt.country], flt, as_of)}
+        found = [replace(cb, shared_factories=mine, shared_count=len(mine)) for cb in found
+                 if (mine := [x for x in cb.shared_factories if x.id in keep])]
+    factories: dict[str, Node] = {x.id: x for cb in found for x in cb.shared_factories}
     buyers_at: Counter[str] = Counter(f.id for cb in found for f in cb.shared_factories)
     me = node_key("Company", company.id)
     g = _new("company", company.id, f"Co-buyers of {company.name or company.id}", viewer, as_of, me)
@@ -228,19 +303,30 @@ def company_view(store: GraphStore, viewer: Viewer, company_id: str, *,
                                      1 + len(rest), (("companies", str(len(rest))),)))
             g.add_edge(ViewEdge(me, gk.key, "SHARES_FACTORIES", (("shared factories", str(total)),),
                                 _width(total), str(total)))
+        g.positions.clear()
+        circle(g, [[n.key for n in g.nodes]])
         return g
     ids = [company.id] + [cb.company.id for cb in found]
     links = neighbours(store, viewer, "Company", ids, "SOURCES_FROM", "out", as_of=as_of)
-    for f in factories.values():
-        g.add_node(_node(f, value=1 + buyers_at[f.id], extra=(("co-buyers here", str(buyers_at[f.id])),)))
+    for fn in factories.values():
+        g.add_node(_node(fn, value=1 + buyers_at[fn.id], extra=(("co-buyers here", str(buyers_at[fn.id])),)))
     for cb in found:
         ck = g.add_node(_node(cb.company, value=1 + cb.shared_count,
                               extra=(("shared factories", str(cb.shared_count)),))).key
-        for f in cb.shared_factories:
-            _sourcing_edge(g, ck, f.id, links[cb.company.id])
-    for f in factories.values():
-        _sourcing_edge(g, me, f.id, links[company.id])
+        for fn in cb.shared_factories:
+            _sourcing_edge(g, ck, fn.id, links[cb.company.id])
+    for fn in factories.values():
+        _sourcing_edge(g, me, fn.id, links[company.id])
+    g.filters = (filters or ViewFilters()).as_dict()
+    columns(g, lambda n: 0 if n.key == me else 1 if n.kind == "Factory" else 2)
     return g
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """A factory in the shape of a shared-factory answer (for the filters)."""
+
+    factory: Node
 
 
 def _sourcing_edge(g: ViewGraph, company_key: str, factory_id: str, edges: Sequence[Edge]) -> None:
@@ -259,18 +345,85 @@ def _width(n: int) -> float:
 # ---------------------------------------------------------------------------
 
 def covenant_view(store: GraphStore, viewer: Viewer, covenant_id: str, *,
-                  as_of: dt.date | None = None) -> ViewGraph:
-    """A covenant's parties and the factories two or more of its signatories share.
+                  as_of: dt.date | None = None, filters: ViewFilters | None = None) -> ViewGraph:
+    """A covenant's shared factories, as the co-buyer network of its signatories (``cobuyers``, the
+    default) or as the signatories, their shared factories and the unions there (``factories``).
 
-    Built from :func:`queries.navigate.neighbours` (active parties, unions at
-    the factories) and :func:`queries.core.shared_factories` (factories, the
-    buyers the viewer may see, and every buyer count).  Aggregated by country
-    when it would not fit.
+    Built from :func:`queries.core.shared_factories` (factories, the buyers the
+    viewer may see, every buyer count) and :func:`queries.navigate.neighbours`
+    (active parties, unions at the factories).  The factories picture is
+    aggregated by country when it would not fit.
     """
     as_of = args.as_of(as_of)
+    f = filters or ViewFilters()
     cov = nodes_by_id(store, "Covenant", [args.covenant(store, covenant_id) or ""])[covenant_id.strip()]
+    shared = _filter_shared(store, viewer, shared_factories(store, viewer, covenant_id=cov.id,
+                                                            country=f.country, min_buyers=f.min_buyers,
+                                                            as_of=as_of), f, as_of)
+    if f.mode == "cobuyers":
+        g = _cobuyer_network(store, viewer, cov, shared, as_of)
+    else:
+        g = _covenant_factories(store, viewer, cov, shared, as_of)
+    g.filters, g.mode = f.as_dict(), f.mode
+    return g
+
+
+def _cobuyer_network(store: GraphStore, viewer: Viewer, cov: Node, shared: Sequence[Any],
+                     as_of: dt.date) -> ViewGraph:
+    """Signatories joined by the shared factories where the viewer sees both (weight = how many)."""
+    import networkx as nx
+    g = _new("covenant", cov.id, f"{cov.name or cov.id}: who buys at the same factories", viewer, as_of, None)
+    weight: Counter[tuple[str, str]] = Counter()
+    where: dict[tuple[str, str], list[str]] = defaultdict(list)
+    companies: dict[str, Node] = {}
+    per_company: Counter[str] = Counter()
+    for s in shared:
+        ids = sorted(b.id for b in s.buyers)
+        for b in s.buyers:
+            companies[b.id] = b
+            per_company[b.id] += 1
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                weight[(a, b)] += 1
+                where[(a, b)].append(str(s.factory.name or s.factory.id))
+    strength: Counter[str] = Counter()
+    for (a, b), w in weight.items():
+        strength[a] += w
+        strength[b] += w
+    ranked = sorted(companies, key=lambda c: (-strength[c], -per_company[c], c))
+    kept = set(ranked[:TOP_COBUYERS])
+    if len(companies) > TOP_COBUYERS:
+        g.aggregated = True
+        g.notes.append(f"The {TOP_COBUYERS} signatories with most co-buying are drawn, of {len(companies)}.")
+    g.notes += _estimate_note(viewer, [s.other_buyers for s in shared], "at the shared factories")
+    if not shared:
+        g.notes.append("No factory has that many active signatory buyers on this date (with these filters).")
+    g.notes.append(f"{len(shared)} shared factories; a line joins two signatories that buy at the same "
+                   f"factory, thicker for more. 'Companies and factories' shows the factories themselves.")
+    top = max(strength.values(), default=1)
+    for cid in sorted(kept, key=ranked.index):
+        g.add_node(_node(companies[cid], "Company", 1 + 9 * strength[cid] / top, (
+            ("shared factories (visible)", str(per_company[cid])), ("co-buying links", str(strength[cid])))))
+    graph = nx.Graph()
+    for (a, b), w in sorted(weight.items()):
+        if a in kept and b in kept:
+            names = where[(a, b)]
+            g.add_edge(ViewEdge(node_key("Company", a), node_key("Company", b), "CO_BUYS", (
+                ("shared factories", str(w)), ("factories", ", ".join(names[:6]) + (" …" if len(names) > 6 else ""))),
+                1.0 + 2.5 * math.log2(w)))
+            graph.add_edge(a, b, weight=w)
+    groups: list[list[str]] = []
+    if graph.number_of_edges():
+        comms = nx.community.greedy_modularity_communities(graph, weight="weight")
+        groups = [[node_key("Company", c) for c in sorted(comm, key=ranked.index)]
+                  for comm in sorted(comms, key=lambda c: (-len(c), min(c)))]
+    circle(g, groups)
+    return g
+
+
+def _covenant_factories(store: GraphStore, viewer: Viewer, cov: Node, shared: Sequence[Any],
+                        as_of: dt.date) -> ViewGraph:
     parties = neighbours(store, viewer, "Covenant", [cov.id], "PARTY_TO", "in", as_of=as_of)[cov.id]
-    shared = shared_factories(store, viewer, covenant_id=cov.id, min_buyers=2, as_of=as_of)
     ck = node_key("Covenant", cov.id)
     g = _new("covenant", cov.id, f"{cov.name or cov.id}: shared factories", viewer, as_of, ck)
     member_count: Counter[str] = Counter(b.id for s in shared for b in s.buyers)
@@ -279,7 +432,7 @@ def covenant_view(store: GraphStore, viewer: Viewer, covenant_id: str, *,
         ("active signatories", str(len(signatories))), ("shared factories", str(len(shared))))))
     g.notes += _estimate_note(viewer, [s.other_buyers for s in shared], "at these factories")
     if not shared:
-        g.notes.append("No factory has two or more active signatory buyers on this date.")
+        g.notes.append("No factory has that many active signatory buyers on this date (with these filters).")
     by_party: dict[tuple[str, str], list[Edge]] = defaultdict(list)
     for e in parties:
         by_party[(e.node.label, e.node.id)].append(e)
@@ -288,25 +441,31 @@ def covenant_view(store: GraphStore, viewer: Viewer, covenant_id: str, *,
     unions = {e.node.id for es in reps.values() for e in es}
     if 1 + len(by_party) + len(shared) + len(unions) > MAX_NODES:
         _aggregate_covenant(g, ck, by_party, shared, member_count)
+        columns(g, lambda n: _COVENANT_COLUMNS.get(n.kind, 0))
         return g
-    for (label, _), es in sorted(by_party.items()):
-        n = es[0].node
-        kind = label if label != "Company" or n.id in signatories else "Buyer"
-        pk = g.add_node(_node(n, kind, 1 + member_count[n.id], (
-            ("shared factories (visible)", str(member_count[n.id])),) if label == "Company" else ())).key
-        g.add_edge(ViewEdge(pk, ck, "PARTY_TO", _link_facts(es)))
-    for s in shared:
+    # companies | their shared factories | the unions there (the parties are listed on the covenant's page)
+    g.nodes.clear()
+    g._keys.clear()
+    g.focus = None
+    for s in sorted(shared, key=lambda s: (-s.buyer_count, s.factory.id)):
         fk = g.add_node(_node(s.factory, value=s.buyer_count, extra=(
             ("signatory buyers", str(s.buyer_count)),
             ("further buyers (published estimate)", "withheld" if s.other_buyers is None
              else str(s.other_buyers))))).key
         for b in s.buyers:
-            bk = g.add_node(_node(b, "Company", 1 + member_count[b.id])).key
+            bk = g.add_node(_node(b, "Company", 1 + member_count[b.id], (
+                ("shared factories (visible)", str(member_count[b.id])),))).key
             g.add_edge(ViewEdge(bk, fk, "SOURCES_FROM", (("buyer", b.name or b.id),)))
         for e in reps.get(s.factory.id, []):
             uk = g.add_node(_node(e.node)).key
             g.add_edge(ViewEdge(uk, fk, "REPRESENTS", _link_facts([e]), 4.0 if e.get("has_cba") else 1.5))
+    columns(g, lambda n: {"Company": 0, "Factory": 1}.get(n.kind, 2))
     return g
+
+
+_COVENANT_COLUMNS = {"Covenant": 0, "NGO": 0, "Organisation": 0, "Union": 0, "NGOGroup": 0,
+                     "OrganisationGroup": 0, "UnionGroup": 0, "Company": 1, "Buyer": 1, "CompanyGroup": 1,
+                     "Factory": 2, "FactoryGroup": 2}
 
 
 def _aggregate_covenant(g: ViewGraph, ck: str, by_party: dict[tuple[str, str], list[Edge]],
@@ -368,7 +527,8 @@ def _aggregate_covenant(g: ViewGraph, ck: str, by_party: dict[tuple[str, str], l
 # country
 # ---------------------------------------------------------------------------
 
-def country_view(store: GraphStore, viewer: Viewer, code: str, *, as_of: dt.date | None = None) -> ViewGraph:
+def country_view(store: GraphStore, viewer: Viewer, code: str, *, as_of: dt.date | None = None,
+                 filters: ViewFilters | None = None) -> ViewGraph:
     """A country: its risks, unions, NGOs and organisations, and the factories signatories share there.
 
     Built from :func:`queries.analytics.country_overview` (counts, unions,
@@ -383,7 +543,9 @@ def country_view(store: GraphStore, viewer: Viewer, code: str, *, as_of: dt.date
     ov = country_overview(store, viewer, code, as_of=as_of)
     if ov is None:
         raise NotFound(f"no country with code {code!r}")
-    shared = shared_factories(store, viewer, country=code, min_buyers=2, as_of=as_of)
+    f = filters or ViewFilters()
+    shared = _filter_shared(store, viewer, shared_factories(store, viewer, country=code,
+                                                            min_buyers=f.min_buyers, as_of=as_of), f, as_of)
     kk = node_key("Country", code)
     g = _new("country", code, f"{ov.country.name or code}", viewer, as_of, kk)
     g.add_node(_node(ov.country, value=1 + ov.shared_factory_count, extra=(
@@ -426,6 +588,8 @@ def country_view(store: GraphStore, viewer: Viewer, code: str, *, as_of: dt.date
             gk = g.add_node(ViewNode("CompanyGroup:rest", "CompanyGroup", f"{len(rest)} more buyers",
                                      1 + len(rest), (("companies", str(len(rest))),))).key
             g.add_edge(ViewEdge(gk, kk, "SOURCES_FROM", (("shared factories here", str(n)),), _width(n), str(n)))
+        g.filters = f.as_dict()
+        columns(g, lambda n: _COUNTRY_COLUMNS.get(n.kind, 4))
         return g
     reps = neighbours(store, viewer, "Factory", [s.factory.id for s in shared], "REPRESENTS", "in")
     for s in shared:
@@ -439,12 +603,15 @@ def country_view(store: GraphStore, viewer: Viewer, code: str, *, as_of: dt.date
         for e in reps.get(s.factory.id, []):
             uk = g.add_node(_node(e.node)).key
             g.add_edge(ViewEdge(uk, fk, "REPRESENTS", _link_facts([e]), 4.0 if e.get("has_cba") else 1.5))
+    g.filters = f.as_dict()
+    columns(g, lambda n: _COUNTRY_COLUMNS.get(n.kind, 4))
     return g
 
 
-# ---------------------------------------------------------------------------
-# path between two actors
-# ---------------------------------------------------------------------------
+_COUNTRY_COLUMNS = {"Company": 0, "Buyer": 0, "CompanyGroup": 0, "Factory": 1, "Union": 2, "UnionGroup": 2,
+                    "Country": 3, "Risk": 4, "NGO": 4, "Organisation": 4, "NGOGroup": 4,
+                    "OrganisationGroup": 4}
+
 
 def path_view(store: GraphStore, viewer: Viewer, source_id: str, target_id: str, *,
               as_of: dt.date | None = None, max_hops: int = 4, limit: int = 5) -> ViewGraph:
@@ -476,12 +643,15 @@ def path_view(store: GraphStore, viewer: Viewer, source_id: str, target_id: str,
             src, dst = (x, y) if x.label in rt.sources and y.label in rt.targets else (y, x)
             g.add_edge(ViewEdge(node_key(src.label, src.id), node_key(dst.label, dst.id), type_,
                                 label=type_.lower().replace("_", " ")))
+    columns(g, lambda n: n.level or 0, gap=300.0, row=70.0)
     return g
 
 
 def build_view(store: GraphStore, viewer: Viewer, kind: str, ids: Sequence[str], *,
-               as_of: dt.date | None = None) -> ViewGraph:
-    """Dispatch by kind: one id for factory/company/covenant/country, two for path."""
+               as_of: dt.date | None = None, filters: ViewFilters | None = None) -> ViewGraph:
+    """Dispatch by kind: one id for factory/company/covenant/country, two for path.
+
+    ``filters`` apply to the company, covenant and country views."""
     if kind not in VIEW_KINDS:
         raise InvalidInput(f"unknown view {kind!r}: use one of {', '.join(VIEW_KINDS)}")
     want = 2 if kind == "path" else 1
@@ -489,6 +659,7 @@ def build_view(store: GraphStore, viewer: Viewer, kind: str, ids: Sequence[str],
         raise InvalidInput(f"the {kind} view needs {want} id{'s' if want > 1 else ''}")
     if kind == "path":
         return path_view(store, viewer, ids[0].strip(), ids[1].strip(), as_of=as_of)
-    fn = {"factory": factory_view, "company": company_view, "covenant": covenant_view,
-          "country": country_view}[kind]
-    return fn(store, viewer, ids[0].strip(), as_of=as_of)
+    if kind == "factory":
+        return factory_view(store, viewer, ids[0].strip(), as_of=as_of)
+    fn = {"company": company_view, "covenant": covenant_view, "country": country_view}[kind]
+    return fn(store, viewer, ids[0].strip(), as_of=as_of, filters=filters)
