@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
@@ -508,9 +508,17 @@ def _max_cost(context: Any) -> int:
 
 
 def make_schema(max_depth: int = MAX_DEPTH) -> strawberry.Schema:
-    """The schema with its limits: depth, tokens, and the query cost (api.limits.QueryCost)."""
+    """The schema with its limits: depth, tokens, and the query cost (api.limits.QueryCost).
+
+    Parsing and validating an operation costs more than answering a small one (2-5 ms of
+    graphql-core's visitors): both are cached per query text, so a client asking the same
+    question with other variables pays them once.
+    """
+    # the depth rule is made once: the validation cache is keyed on the rules, so they must be the same
+    # objects for every request (a QueryDepthLimiter per request would make its rule anew each time)
+    depth_rules = QueryDepthLimiter(max_depth=max_depth).validation_rules
     return _Schema(query=Query, config=StrawberryConfig(scalar_map={dt.date: DATE}),
-                   extensions=[lambda: QueryDepthLimiter(max_depth=max_depth),
-                               lambda: MaxTokensLimiter(max_token_count=5000),
+                   extensions=[lambda: MaxTokensLimiter(max_token_count=5000), lambda: ParserCache(maxsize=512),
+                               lambda: AddValidationRules(depth_rules), lambda: ValidationCache(maxsize=512),
                                lambda: limits.QueryCost(max_cost=_max_cost)])
 

@@ -43,6 +43,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from imvo.kernel import deadline
 from imvo.kernel.errors import StoreUnavailable
 
@@ -76,14 +78,9 @@ CREATE INDEX IF NOT EXISTS rels_in ON rels (tl, t, type);
 # values: JSON with ISO dates, decoded by the declared types
 # ---------------------------------------------------------------------------
 
-def _default(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
 def _dumps(props: dict[str, Any]) -> str:
-    return json.dumps(props, default=_default, separators=(",", ":"), ensure_ascii=False)
+    """Properties as JSON (orjson: dates as ISO strings, ~10x the standard library's speed)."""
+    return orjson.dumps(props).decode()
 
 
 @cache
@@ -97,7 +94,7 @@ def _rel_dates(type_: str) -> frozenset[str]:
 
 
 def _decode(text: str, dates: frozenset[str]) -> dict[str, Any]:
-    d: dict[str, Any] = json.loads(text)
+    d: dict[str, Any] = orjson.loads(text)
     for k in dates.intersection(d):
         v = d[k]
         if isinstance(v, str):
