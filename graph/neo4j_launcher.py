@@ -32,7 +32,7 @@ _MAIN_CLASS = "org.neo4j.server.CommunityEntryPoint"
 _STATE_FILE = "imvo-neo4j.json"
 _CONSOLE_LOG = "console.log"
 _COMPLETE_MARKER = ".complete"
-_JAVA_OPTS = (
+JAVA_OPTS = _JAVA_OPTS = (
     "--add-opens=java.base/java.nio=ALL-UNNAMED",
     "--add-opens=java.base/java.io=ALL-UNNAMED",
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
@@ -236,6 +236,8 @@ class LocalNeo4j:
     home: Path
     port: int
     pid: int
+    heap: str = "2g"
+    pagecache: str = "512m"
     _proc: subprocess.Popen[bytes] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -322,13 +324,13 @@ def start(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    server = LocalNeo4j(home=home, port=port, pid=proc.pid, _proc=proc)
+    server = LocalNeo4j(home=home, port=port, pid=proc.pid, heap=heap, pagecache=pagecache, _proc=proc)
     try:
         _wait_until_ready(server, proc, wait_s)
     except BaseException:
         server.stop(timeout=10)
         raise
-    state = {"pid": server.pid, "port": port, "uri": server.uri}
+    state = {"pid": server.pid, "port": port, "uri": server.uri, "heap": heap, "pagecache": pagecache}
     (home / _STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
     if progress:
         progress(f"Neo4j ready at {server.uri}")
@@ -357,7 +359,8 @@ def read_state(instance_dir: Path) -> LocalNeo4j | None:
     home = Path(instance_dir).expanduser().resolve()
     try:
         state = json.loads((home / _STATE_FILE).read_text())
-        server = LocalNeo4j(home=home, port=int(state["port"]), pid=int(state["pid"]))
+        server = LocalNeo4j(home=home, port=int(state["port"]), pid=int(state["pid"]),
+                            heap=str(state.get("heap", "2g")), pagecache=str(state.get("pagecache", "512m")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return server if server.is_running() else None
