@@ -47,7 +47,8 @@ lint: install                      ## ruff, mypy (strict on the core) and the im
 
 bench: install                     ## ingest and query benchmarks (see BENCHMARKS.md)
 	$(BIN)/python scripts/bench_ingest.py
-	$(BIN)/python scripts/bench_queries.py
+	$(BIN)/python scripts/bench_leverage.py
+	$(BIN)/python scripts/bench_load.py
 	$(BIN)/python scripts/bench_limits.py
 
 clean:

@@ -1,54 +1,32 @@
 #!/usr/bin/env python3
-"""Ingest benchmark (issue 2, item 8): sourcing rows per second into both backends.
+"""Ingest benchmark (issue 14): end-to-end ``imvo ingest`` on both backends, as a user runs it.
 
     .venv/bin/python scripts/bench_ingest.py                          # 100k factories / 300k links
-    .venv/bin/python scripts/bench_ingest.py --factories 10000 --links 30000   # a quick run
-    NEO4J_URI=bolt://127.0.0.1:7687 .venv/bin/python scripts/bench_ingest.py   # an existing (emptied!) Neo4j
+    .venv/bin/python scripts/bench_ingest.py --factories 1000000 --links 3000000 --skip-transactional-neo4j
 
-A script, not a test: it prints a table and writes the numbers as JSON to
-``bench-results/ingest-<time>.json``.  What it does, in one run:
+A script, not a test: it prints a table and writes JSON to ``bench-results/ingest-<time>.json``.
+For the synthetic dataset (``tests/support/synthetic.py``, seed 7) it runs the real command in a
+subprocess and records wall time, sourcing rows per second and the peak memory of the process:
 
-1. generates the synthetic canonical dataset (``ingest.synthetic.generate``)
-   once under ``--work`` (reused by later runs and by ``bench_queries.py``);
-2. **embedded**: ``read_dataset`` + ``load_batch`` + save into a fresh
-   ``EmbeddedStore`` (exactly what ``imvo ingest`` does); peak RSS of this
-   process (``ru_maxrss``, measured before anything else touches Neo4j) and
-   the size of the store file;
-3. **Neo4j, batched**: the same into a cleared Neo4j through the project's
-   writer (``Neo4jStore``: ``UNWIND $rows`` MERGE batches); the server's
-   peak RSS (``VmHWM``) and on-disk store size when this script started it;
-4. **Neo4j, row-at-a-time baseline**: on a sample of the sourcing rows
-   (``--baseline-rows``, default 5,000), their relationships are deleted and
-   merged again with one ``session.run`` (one auto-commit transaction) per
-   row and the same Cypher semantics (``MATCH`` both ends, ``MERGE`` on the
-   key, ``SET r += props``); then deleted again and merged by the batched
-   writer, so that both are measured on the same rows and the same graph.
+* embedded: ``imvo ingest`` into a fresh data directory; then the store's size, the time to reopen
+  it (``imvo status``, and the leverage index read back from its cache), and an update of one
+  buyer's list (a small dataset of one company's sourcing loaded into the full store: the store
+  file grows by the rows it adds, it is not rewritten);
+* Neo4j, transactional: ``imvo ingest`` (batched ``UNWIND $rows`` MERGE) into a fresh local Neo4j;
+* Neo4j, bulk: ``imvo ingest --bulk`` (the offline importer) into a fresh local Neo4j.
 
-Two times are reported for each backend, because they differ a lot:
-
-* **end to end**: CSV read + parse + validation + reference resolution +
-  store writes (+ the embedded store's atomic save) -- the whole dataset, all
-  14 files, divided into the 300k sourcing rows;
-* **store writes**: only the time spent inside the store's ``merge_*`` calls;
-  "sourcing rows/s" there is the ``SOURCES_FROM`` writes alone.
-
-Neo4j is started with ``graph.neo4j_launcher`` in ``--work/neo4j-ingest``
-(``--heap``, ``--pagecache``) unless ``NEO4J_URI`` is set; that database is
-cleared first.  ``--skip-neo4j`` / ``--skip-embedded`` run one side only.
-
-The helpers here (dataset cache, Neo4j start, tables, JSON) are shared with
-``scripts/bench_queries.py``.
+The machine is shared: its load average is recorded before and after each run.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import json
 import os
 import platform
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -60,9 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))   # tests/support: the generator, headless Chromium, the server runner
 
 from imvo.graph.embedded import FILE_NAME, EmbeddedStore
-from imvo.graph.model import rel_key, rel_type
 from imvo.graph.neo4j_store import Neo4jStore, make_driver
-from imvo.graph.store import GraphStore, NodeRow, RelRow
 
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "imvo-bench"
 RESULTS = ROOT / "bench-results"
@@ -200,310 +176,135 @@ def _fmt(v: Any) -> str:
 
 
 # ---------------------------------------------------------------------------
-# timing stores: the real backends, with the time inside each public write call recorded
+# end-to-end runs
 # ---------------------------------------------------------------------------
 
-class _Timed:
-    """Mixin: accumulates seconds per label/type spent in the public write methods."""
-
-    def _init_timing(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.rows: dict[str, int] = {}
-        self.sourcing_rows: list[RelRow] = []
-
-    def _add(self, what: str, t0: float, n: int) -> None:
-        self.seconds[what] = self.seconds.get(what, 0.0) + time.perf_counter() - t0
-        self.rows[what] = self.rows.get(what, 0) + n
-
-    def merge_nodes(self, label: str, rows: Sequence[NodeRow]) -> None:
-        t0 = time.perf_counter()
-        super().merge_nodes(label, rows)  # type: ignore[misc]
-        self._add(f"node:{label}", t0, len(rows))
-
-    def ensure_nodes(self, label: str, ids: Any) -> None:
-        ids = list(ids)
-        t0 = time.perf_counter()
-        super().ensure_nodes(label, ids)  # type: ignore[misc]
-        self._add(f"node:{label}", t0, len(ids))
-
-    def merge_rels(self, type_: str, source: str, target: str, rows: Sequence[RelRow]) -> None:
-        if type_ == "SOURCES_FROM" and self.keep_sourcing:  # type: ignore[attr-defined]
-            self.sourcing_rows.extend(rows)
-        t0 = time.perf_counter()
-        super().merge_rels(type_, source, target, rows)  # type: ignore[misc]
-        self._add(f"rel:{type_}", t0, len(rows))
-
-    @property
-    def write_seconds(self) -> float:
-        return sum(self.seconds.values())
+IMVO = [sys.executable, "-m", "imvo"]
 
 
-class TimedEmbedded(_Timed, EmbeddedStore):
-    keep_sourcing = False
-
-    def __init__(self, data_dir: Path) -> None:
-        self._init_timing()
-        super().__init__(data_dir)
+def _env(data: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMVO_", "NEO4J_"))}
+    env.update({"IMVO_DATA_DIR": str(data), "NO_COLOR": "1", **extra})
+    return env
 
 
-class TimedNeo4j(_Timed, Neo4jStore):
-    keep_sourcing = True
-
-    def __init__(self, *a: Any) -> None:
-        self._init_timing()
-        super().__init__(*a)
-
-
-def _load(store: GraphStore, folder: Path) -> dict[str, Any]:
-    """read_dataset + load_batch (+ the embedded save), timed by phase."""
-    from imvo.ingest.canonical import load_batch, read_dataset
-
-    t0 = time.perf_counter()
-    batch = read_dataset(folder)
-    t1 = time.perf_counter()
-    with store.writer() as s:
-        result = load_batch(s, batch)
-        t2 = time.perf_counter()
-    t3 = time.perf_counter()
-    if result.rejects:
-        raise SystemExit(f"the dataset has {len(result.rejects)} rejects, e.g. {result.rejects[0]}")
-    sourcing = result.loaded.get("sourcing.csv", 0)
-    return {"read_parse_s": t1 - t0, "validate_write_s": t2 - t1, "save_s": t3 - t2, "total_s": t3 - t0,
-            "sourcing_rows": sourcing, "rel_rows": sum(result.rels.values()),
-            "node_rows": sum(result.nodes.values()), "rels_by_type": result.rels}
-
-
-def _rates(load: dict[str, Any], store: _Timed) -> dict[str, Any]:
-    n = load["sourcing_rows"]
-    writes = store.write_seconds
-    sf_s = store.seconds.get("rel:SOURCES_FROM", 0.0)
-    return {
-        **load,
-        "store_write_s": writes,
-        "sourcing_write_s": sf_s,
-        "e2e_sourcing_rows_per_s": n / load["total_s"],
-        "e2e_excl_read_sourcing_rows_per_s": n / (load["total_s"] - load["read_parse_s"]),
-        "writes_sourcing_rows_per_s": n / sf_s if sf_s else None,
-        "writes_all_rel_rows_per_s": load["rel_rows"] / sum(v for k, v in store.seconds.items()
-                                                           if k.startswith("rel:")),
-        "seconds_by_kind": {k: round(v, 3) for k, v in store.seconds.items()},
-    }
-
-
-# ---------------------------------------------------------------------------
-# the phases
-# ---------------------------------------------------------------------------
-
-def bench_embedded(folder: Path, work: Path) -> dict[str, Any]:
-    data = work / "embedded-ingest"
-    shutil.rmtree(data, ignore_errors=True)
-    rss0 = self_peak_rss_mb()
-    store = TimedEmbedded(data)
-    load = _load(store, folder)
-    out = _rates(load, store)
-    out["peak_rss_mb"] = self_peak_rss_mb()
-    out["rss_before_mb"] = rss0
-    out["store_file_mb"] = (data / FILE_NAME).stat().st_size / 1e6
+def timed_run(args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run ``imvo ARGS``; wall seconds, exit code and the peak RSS of that process (MB)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t = time.perf_counter()
-    again = EmbeddedStore(data)
-    out["reopen_s"] = time.perf_counter() - t
-    out["counts"] = _counts(again)
-    del again, store
+    p = subprocess.run([*IMVO, *args], env=env, capture_output=True, text=True, check=False)
+    took = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if p.returncode not in (0, 2):
+        raise SystemExit(f"imvo {' '.join(args)} failed ({p.returncode}): {p.stderr[-500:]}")
+    return {"s": took, "exit": p.returncode, "peak_rss_mb": (max(before, peak)) / 1024,
+            "load": os.getloadavg(), "stdout_tail": p.stdout.strip().splitlines()[-3:]}
+
+
+def _one_list(folder: Path, out: Path) -> int:
+    """A small dataset: the sourcing of one buyer (its links moved a day later), as a yearly update."""
+    import csv
+    out.mkdir(parents=True, exist_ok=True)
+    with open(folder / "sourcing.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    buyer = max({r["buyer_id"] for r in rows}, key=lambda b: sum(1 for r in rows if r["buyer_id"] == b))
+    mine = [r for r in rows if r["buyer_id"] == buyer]
+    for r in mine:
+        r["source"] = "yearly update"
+        r["share"] = ""
+    with open(out / "sourcing.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(mine)
+    return len(mine)
+
+
+def bench_embedded(folder: Path, work: Path, links: int) -> dict[str, Any]:
+    data = work / "embedded-run"
     shutil.rmtree(data, ignore_errors=True)
-    return out
+    r: dict[str, Any] = {"ingest": timed_run(["ingest", str(folder)], _env(data))}
+    r["ingest"]["rows_per_s"] = links / r["ingest"]["s"]
+    r["store_mb"] = dir_size_mb(data)
+    r["reopen_status"] = timed_run(["status"], _env(data))
+    t = time.perf_counter()
+    from imvo.queries import leverage
+    store = EmbeddedStore(data)
+    leverage.index_for(store)                      # built once, then cached beside the store
+    r["index_first_build_s"] = time.perf_counter() - t
+    store2 = EmbeddedStore(data)
+    t = time.perf_counter()
+    leverage.index_for(store2)
+    r["reopen_index_s"] = time.perf_counter() - t
+    size = (data / FILE_NAME).stat().st_size
+    n = _one_list(folder, work / "one-list")
+    r["one_list"] = timed_run(["ingest", str(work / "one-list")], _env(data))
+    r["one_list"]["rows"] = n
+    r["one_list"]["store_growth_mb"] = ((data / FILE_NAME).stat().st_size - size) / 1e6
+    return r
 
 
-def _counts(store: GraphStore) -> dict[str, dict[str, int]]:
-    c = store.counts()
-    return {"nodes": c.nodes, "rels": c.rels}
-
-
-_DELETE = ("UNWIND $rows AS row MATCH (:Company {id: row.start})-[r:SOURCES_FROM {key: row.key}]->"
-           "(:Factory {id: row.end}) DELETE r")
-# one sourcing row: the same semantics as graph.cypher.merge_rels, without UNWIND
-_ONE_ROW = ("MATCH (a:Company {id: $start}) MATCH (b:Factory {id: $end}) "
-            "MERGE (a)-[r:SOURCES_FROM {key: $key}]->(b) SET r += $props")
-
-
-def bench_neo4j(folder: Path, uri: str, baseline_rows: int, baseline_api: str,
-                batch_sweep: Sequence[int], sweep_rows: int) -> dict[str, Any]:
-    store = open_neo4j(uri, TimedNeo4j)
+def bench_neo4j(folder: Path, work: Path, links: int, bulk: bool, heap: str, pagecache: str) -> dict[str, Any]:
+    from imvo.graph import neo4j_launcher
+    data = work / ("neo4j-bulk-run" if bulk else "neo4j-tx-run")
+    shutil.rmtree(data, ignore_errors=True)
+    env = _env(data)
+    port = neo4j_launcher._free_port()
+    started = subprocess.run([*IMVO, "neo4j", "start", "--port", str(port), "--heap", heap, "--pagecache", pagecache],
+                             env=env, capture_output=True, text=True, check=True)
+    uri = started.stdout.strip().splitlines()[-1]
+    env.update({"IMVO_STORE": "neo4j", "NEO4J_URI": uri})
     try:
-        t = time.perf_counter()
-        store.clear()
-        log(f"Neo4j cleared in {time.perf_counter() - t:.1f} s")
-        load = _load(store, folder)
-        out = _rates(load, store)
-        out["batch_size"] = store.batch_size
-        log(f"Neo4j batched load: {out['total_s']:.1f} s")
-        out["counts"] = _counts(store)
-
-        rt = rel_type("SOURCES_FROM")
-        rows = store.sourcing_rows
-        params = [{"start": r.start, "end": r.end, "key": rel_key(rt, r.props), "props": r.props}
-                  for r in rows]
-        driver, db = store.driver, store.database
-        sample, sample_params = rows[:baseline_rows], params[:baseline_rows]
-
-        def delete(ps: list[dict[str, Any]]) -> None:
-            for i in range(0, len(ps), 10_000):
-                driver.execute_query(_DELETE, {"rows": ps[i:i + 10_000]}, database_=db)
-
-        delete(sample_params)
-        t = time.perf_counter()
-        if baseline_api == "session":
-            with driver.session(database=db) as session:
-                for p in sample_params:
-                    session.run(_ONE_ROW, p).consume()
-        else:
-            for p in sample_params:
-                driver.execute_query(_ONE_ROW, p, database_=db)
-        base_s = time.perf_counter() - t
-        log(f"row-at-a-time baseline: {len(sample)} rows in {base_s:.1f} s")
-
-        delete(sample_params)
-        t = time.perf_counter()
-        Neo4jStore.merge_rels(store, "SOURCES_FROM", "Company", "Factory", sample)
-        batched_sample_s = time.perf_counter() - t
-
-        base_rate = len(sample) / base_s
-        out["baseline"] = {
-            "rows": len(sample), "api": baseline_api, "seconds": base_s, "rows_per_s": base_rate,
-            "batched_same_rows_s": batched_sample_s,
-            "batched_same_rows_per_s": len(sample) / batched_sample_s,
-            "ratio_batched_same_rows": (len(sample) / batched_sample_s) / base_rate,
-            "ratio_batched_full_run": (out["writes_sourcing_rows_per_s"] or 0) / base_rate,
-        }
-        sweep = []
-        swept = rows[:sweep_rows]
-        for size in batch_sweep:
-            delete(params[:sweep_rows])
-            old, store.batch_size = store.batch_size, size
-            t = time.perf_counter()
-            Neo4jStore.merge_rels(store, "SOURCES_FROM", "Company", "Factory", swept)
-            create_s = time.perf_counter() - t
-            t = time.perf_counter()
-            Neo4jStore.merge_rels(store, "SOURCES_FROM", "Company", "Factory", swept)
-            update_s = time.perf_counter() - t
-            store.batch_size = old
-            sweep.append({"batch_size": size, "rows": len(swept), "create_rows_per_s": len(swept) / create_s,
-                          "update_rows_per_s": len(swept) / update_s})
-            log(f"batch size {size}: create {len(swept) / create_s:,.0f}/s, update {len(swept) / update_s:,.0f}/s")
-        out["batch_sweep"] = sweep
-        return out
+        r = {"ingest": timed_run(["ingest", str(folder), *(["--bulk"] if bulk else [])], env)}
+        r["ingest"]["rows_per_s"] = links / r["ingest"]["s"]
+        r["status"] = timed_run(["status"], env)
+        server = neo4j_launcher.read_state(data / "neo4j")
+        r["server_peak_rss_mb"] = proc_peak_rss_mb(server.pid if server else None)
+        r["store_mb"] = dir_size_mb(data / "neo4j" / "data")
     finally:
-        store.close()
+        subprocess.run([*IMVO, "neo4j", "stop"], env=env, capture_output=True, check=False)
+    return r
 
-
-# ---------------------------------------------------------------------------
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--factories", type=int, default=100_000)
     ap.add_argument("--links", type=int, default=300_000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--work", type=Path, default=DEFAULT_WORK,
-                    help="cache for the generated dataset and the Neo4j home (default %(default)s)")
-    ap.add_argument("--out", type=Path, default=RESULTS, help="JSON results folder (default bench-results/)")
-    ap.add_argument("--baseline-rows", type=int, default=5_000,
-                    help="sourcing rows merged one at a time for the baseline (default %(default)s)")
-    ap.add_argument("--baseline-api", choices=("session", "execute_query"), default="session",
-                    help="one session.run (auto-commit) or one driver.execute_query per row")
-    ap.add_argument("--batch-sweep", default="",
-                    help="comma-separated batch sizes to re-time SOURCES_FROM writes with, e.g. 2000,10000,50000")
-    ap.add_argument("--sweep-rows", type=int, default=50_000)
-    ap.add_argument("--heap", default="2g")
-    ap.add_argument("--pagecache", default="1g")
+    ap.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    ap.add_argument("--heap", default="4g")
+    ap.add_argument("--pagecache", default="2g")
     ap.add_argument("--skip-embedded", action="store_true")
     ap.add_argument("--skip-neo4j", action="store_true")
-    args = ap.parse_args(argv)
-
-    results: dict[str, Any] = {"benchmark": "ingest", "when": dt.datetime.now().isoformat(timespec="seconds"),
-                               "factories": args.factories, "links": args.links, "seed": args.seed,
-                               "machine": machine(), "command": " ".join(sys.argv)}
-    folder = dataset(args.work, args.factories, args.links, args.seed)
-    results["dataset"] = str(folder)
-
-    if not args.skip_embedded:
-        log("embedded ingest ...")
-        results["embedded"] = bench_embedded(folder, args.work)
-        log(f"embedded: {results['embedded']['total_s']:.1f} s end to end")
-    if not args.skip_neo4j:
-        sweep = [int(x) for x in args.batch_sweep.split(",") if x.strip()]
-        with neo4j_server(args.work / "neo4j-ingest", args.heap, args.pagecache, fresh=True) as server:
-            results["neo4j_server"] = dict(server)
-            log("Neo4j ingest ...")
-            results["neo4j"] = bench_neo4j(folder, server["uri"], args.baseline_rows, args.baseline_api,
-                                           sweep, args.sweep_rows)
-            results["neo4j"]["server_peak_rss_mb"] = proc_peak_rss_mb(server["pid"])
-            if server["home"]:
-                results["neo4j"]["store_dir_mb"] = dir_size_mb(Path(server["home"]) / "data")
-    if "embedded" in results and "neo4j" in results:
-        results["same_counts"] = results["embedded"]["counts"] == results["neo4j"]["counts"]
-
-    path = write_results("ingest", results, args.out)
-    print(report(results))
-    print(f"\nJSON: {path}")
-    return 0
-
-
-def report(r: dict[str, Any]) -> str:
-    title = (f"Ingest: {r['factories']:,} factories, {r['links']:,} sourcing links "
-             f"({r['machine']['cpus']} CPUs, load average at start {r['machine']['loadavg_start'][0]:.1f})")
-    out = [title, ""]
+    ap.add_argument("--skip-transactional-neo4j", action="store_true")
+    a = ap.parse_args(argv)
+    folder = dataset(a.work, a.factories, a.links, a.seed)
+    work = folder.parent
+    res: dict[str, Any] = {"machine": machine(), "factories": a.factories, "links": a.links, "seed": a.seed}
+    if not a.skip_embedded:
+        log("embedded ...")
+        res["embedded"] = bench_embedded(folder, work, a.links)
+    if not a.skip_neo4j:
+        log("Neo4j bulk ...")
+        res["neo4j_bulk"] = bench_neo4j(folder, work, a.links, True, a.heap, a.pagecache)
+        if not a.skip_transactional_neo4j:
+            log("Neo4j transactional ...")
+            res["neo4j_tx"] = bench_neo4j(folder, work, a.links, False, a.heap, a.pagecache)
+    path = write_results("ingest", res)
     rows = []
-    for name in ("embedded", "neo4j"):
-        x = r.get(name)
-        if not x:
-            continue
-        rows.append([name if name == "embedded" else "neo4j (batched)", x["read_parse_s"], x["validate_write_s"],
-                     x["save_s"], x["total_s"], x["e2e_sourcing_rows_per_s"], x["store_write_s"],
-                     x["writes_sourcing_rows_per_s"], x["writes_all_rel_rows_per_s"]])
-    out.append(table(["backend", "read+parse s", "validate+write s", "save s", "end to end s",
-                      "e2e sourcing rows/s", "store writes s", "SOURCES_FROM writes rows/s",
-                      "all rel writes rows/s"], rows))
-    if "neo4j" in r:
-        b = r["neo4j"]["baseline"]
-        out += ["", table(["Neo4j SOURCES_FROM", "rows", "seconds", "rows/s", "batched / baseline"], [
-            [f"row at a time ({b['api']}.run per row)" if b["api"] == "session" else
-             "row at a time (execute_query per row)", b["rows"], b["seconds"], b["rows_per_s"], 1.0],
-            ["batched, same rows", b["rows"], b["batched_same_rows_s"], b["batched_same_rows_per_s"],
-             b["ratio_batched_same_rows"]],
-            ["batched, full run", r["neo4j"]["sourcing_rows"], r["neo4j"]["sourcing_write_s"],
-             r["neo4j"]["writes_sourcing_rows_per_s"], b["ratio_batched_full_run"]],
-        ])]
-        if r["neo4j"]["batch_sweep"]:
-            out += ["", table(["batch size", "rows", "create rows/s", "update rows/s"],
-                              [[s["batch_size"], s["rows"], s["create_rows_per_s"], s["update_rows_per_s"]]
-                               for s in r["neo4j"]["batch_sweep"]])]
-    mem = []
-    if "embedded" in r:
-        e = r["embedded"]
-        mem.append(["embedded (this process)", e["peak_rss_mb"], e["store_file_mb"], e["reopen_s"]])
-    if "neo4j" in r:
-        n = r["neo4j"]
-        mem.append(["neo4j (server process)", n.get("server_peak_rss_mb"), n.get("store_dir_mb"), None])
-    if mem:
-        out += ["", table(["memory / disk", "peak RSS MB", "store on disk MB", "reopen s"], mem)]
-    targets = []
-    if "embedded" in r:
-        e = r["embedded"]
-        targets.append(["embedded >= 50k links/s (end to end)", e["e2e_sourcing_rows_per_s"],
-                        "met" if e["e2e_sourcing_rows_per_s"] >= 50_000 else "missed"])
-        targets.append(["embedded >= 50k links/s (SOURCES_FROM store writes)", e["writes_sourcing_rows_per_s"],
-                        "met" if (e["writes_sourcing_rows_per_s"] or 0) >= 50_000 else "missed"])
-        targets.append(["embedded store < 2 GB (MB)", e["store_file_mb"],
-                        "met" if e["store_file_mb"] < 2000 else "missed"])
-    if "neo4j" in r:
-        b = r["neo4j"]["baseline"]
-        targets.append(["batched Neo4j >= 10x row-at-a-time (same rows)", b["ratio_batched_same_rows"],
-                        "met" if b["ratio_batched_same_rows"] >= 10 else "missed"])
-    if targets:
-        out += ["", table(["target", "value", ""], targets)]
-    if "same_counts" in r:
-        out.append(f"\nboth backends hold the same node/relationship counts: {r['same_counts']}")
-    return "\n".join(out)
+    for k in ("embedded", "neo4j_bulk", "neo4j_tx"):
+        if k in res:
+            i = res[k]["ingest"]
+            rows.append([k, i["s"], i["rows_per_s"], i["peak_rss_mb"], res[k].get("store_mb"), str(i["load"])])
+    print(table(["run", "ingest s", "sourcing rows/s", "peak RSS MB", "store MB", "load after"], rows))
+    if "embedded" in res:
+        e = res["embedded"]
+        print(f"embedded reopen: imvo status {e['reopen_status']['s']:.2f} s, index from cache "
+              f"{e['reopen_index_s']:.3f} s (first build {e['index_first_build_s']:.1f} s); one list of "
+              f"{e['one_list']['rows']} links {e['one_list']['s']:.1f} s, store +{e['one_list']['store_growth_mb']:.1f} MB")
+    if "neo4j_tx" in res and "neo4j_bulk" in res:
+        print(f"transactional / bulk end to end: {res['neo4j_tx']['ingest']['s'] / res['neo4j_bulk']['ingest']['s']:.1f}x")
+    print(f"results in {path}")
+    return 0
 
 
 if __name__ == "__main__":
