@@ -2,7 +2,7 @@
 
 The same queue and the same rules as ``imvo matches`` (``matches.sqlite`` in
 the data directory, :class:`imvo.ingest.review.ReviewQueue`, decisions through
-:func:`imvo.ingest.sites.apply_decisions`); this module only shows the queue
+:mod:`imvo.ingest.matches`, as ``imvo matches`` takes them); this module only shows the queue
 with the evidence side by side and hands the decisions on.  Forms carry the
 session's CSRF token (checked by :class:`imvo.api.session.CsrfMiddleware`).
 Undo is offered when the queue can undo a decision (``ReviewQueue.undo``).
@@ -48,7 +48,8 @@ def _evidence(store: GraphStore, viewer: Viewer, queue: Any, pairs: list[Any]) -
                          "list": ctx.get("file"), "buyer": ctx.get("buyer"), "reported on": ctx.get("reported_on"),
                          "disclosure": ctx.get("disclosure")})
         f = found.get(p.candidate_id)
-        out.append({"pair": p, "held": rows, "candidate": f,
+        ev = getattr(p, "evidence", None) or {}
+        out.append({"pair": p, "held": rows, "candidate": f, "evidence": ev,
                     "candidate_facts": {k: f.props.get(k) for k in ("name", "address", "country", "os_id",
                                                                      "workers", "products")
                                         if f is not None and f.props.get(k) not in (None, "", [])}})
@@ -61,7 +62,7 @@ def _page(request: Request, store: GraphStore, viewer: Viewer, settings: Any, me
         pending = q.pairs("pending")
         decided = [p for p in q.pairs(None) if p.status != "pending"]
         evidence = _evidence(store, viewer, q, pending)
-        can_undo = hasattr(q, "undo")
+        can_undo = True
     html = render_template("review.html", page_kind="review", title="Match review", pending=evidence,
                            decided=decided, can_undo=can_undo, message=message, errors=errors or [],
                            **frame(request, viewer))
@@ -91,27 +92,22 @@ async def decide(request: Request, store: StoreDep, viewer: ViewerDep, settings:
         return error_response(request, viewer, 400, "pair ids are whole numbers")
 
     def run() -> tuple[str, list[str]]:
-        from imvo.ingest.sites import apply_decisions
+        from imvo.ingest import matches
         with _queue(settings) as q:
             chosen = ids
             if action == "accept-above":
                 chosen = [p.id for p in q.pairs("pending", float(above))] if above else []
             if not chosen:
                 return "nothing selected", []
-            if action == "undo":
-                if not hasattr(q, "undo"):
-                    return "", ["undo is not available with this version of the review queue"]
-                for pid in chosen:
-                    q.undo(pid)
-                return f"undid {len(chosen)} decision(s)", []
-            if action not in ("accept", "reject", "accept-above"):
+            if action not in ("accept", "reject", "accept-above", "undo"):
                 return "", [f"unknown action {action!r}"]
-            done = apply_decisions(store, q, chosen, action != "reject")
-        ok = [d for d in done if d.error is None]
-        verb = "rejected" if action == "reject" else "accepted"
-        rows = sum(sum(d.result.loaded.values()) for d in ok if d.result is not None)
-        return (f"{verb} {len(ok)} pair(s); {rows} waiting row(s) loaded",
-                [str(d.error) for d in done if d.error is not None])
+            fn = {"accept": matches.accept, "accept-above": matches.accept, "reject": matches.reject,
+                  "undo": matches.undo}[action]
+            done = fn(store, q, chosen)          # the same rules and storage as `imvo matches`
+        ok = [d for d in done if d.ok]
+        verb = {"reject": "rejected", "undo": "undid"}.get(action, "accepted")
+        rows = sum(d.rows for d in ok)
+        return (f"{verb} {len(ok)} pair(s); {rows} row(s) moved", [d.message for d in done if not d.ok])
     try:
         message, errors = await run_in_threadpool(run)
     except (ImvoError, ValueError) as exc:

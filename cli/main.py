@@ -50,6 +50,11 @@ def _register_subcommands() -> None:
 _register_subcommands()
 
 
+def _say(text: str) -> None:
+    """One line of a command's report: not wrapped, no markup (scripts read it)."""
+    out.print(text, markup=False, soft_wrap=True, highlight=False)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"error: {message}", markup=False, soft_wrap=True)
     return typer.Exit(code)
@@ -101,15 +106,23 @@ def _progress(enabled: bool = True) -> Iterator[Callable[[str, int], None]]:
 def ingest(
     path: Annotated[Path, typer.Argument(help="a dataset folder (canonical) or a file (oshub, brand-list)")],
     format: Annotated[str, typer.Option("--format", "-f", help="canonical | oshub | brand-list")] = "canonical",
-    buyer: Annotated[str | None, typer.Option(help="the buying company's id (brand-list)")] = None,
+    buyer: Annotated[str | None, typer.Option(help="the buying company (its id): whose list this is")] = None,
+    buyer_column: Annotated[str | None, typer.Option("--buyer-column",
+                                                     help="a column naming each row's buyer (compiled lists)")] = None,
     map: Annotated[Path | None, typer.Option("--map", help="a column mapping file (brand-list)")] = None,
+    disclosure: Annotated[str | None, typer.Option(
+        help="confidential | covenant | public (brand lists: confidential; Open Supply Hub: public)")] = None,
+    reported_on: Annotated[str | None, typer.Option(help="the date the list describes, YYYY-MM-DD (default today)")]
+    = None,
+    replace: Annotated[bool, typer.Option("--replace", help="the file is the buyer's complete list on --reported-on: "
+                                                            "its earlier links the file lacks end then")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="read, validate and match; write nothing")] = False,
     report: Annotated[Path | None, typer.Option(help="where to write the rejected rows (CSV)")] = None,
-    reported_on: Annotated[str | None, typer.Option(help="the source's reporting date, YYYY-MM-DD")] = None,
     bulk: Annotated[bool, typer.Option("--bulk", help="canonical into an empty local Neo4j (`imvo neo4j start`) "
                                                       "with Neo4j's offline importer: several times faster")] = False,
 ) -> None:
-    """Load a dataset; rejected rows are reported and written to a report file (exit 2)."""
-    from imvo.ingest import load_path
+    """Load a dataset or a supplier list; rejected rows are reported and written to a report file (exit 2)."""
+    from imvo.ingest import Preview, load_path
     from imvo.ingest.review import FILE_NAME as MATCHES_FILE
     from imvo.queries.args import parse_as_of
     settings = _settings()
@@ -117,40 +130,66 @@ def ingest(
         raise fail(f"{path} does not exist")
     if format not in ("canonical", "oshub", "brand-list"):
         raise fail(f"unknown format {format!r}: use canonical, oshub or brand-list")
+    preview = Preview()
     with _user_errors():
         rdate = parse_as_of(reported_on, "--reported-on")
         if bulk:
+            if dry_run or replace or buyer or buyer_column or map or disclosure:
+                raise fail("--bulk loads a canonical dataset folder as it is (no brand-list options, no --dry-run)")
             result, store = _bulk_ingest(settings, path, format)
         else:
             store = _open_store(settings)
             try:
-                with _progress() as progress:
-                    result = load_path(store, path, format=format, buyer=buyer, mapping=map,
-                                       reported_on=rdate, progress=progress,
-                                       matches=settings.data_dir / MATCHES_FILE)
+                with _progress(not dry_run) as progress:
+                    result = load_path(store, path, format=format, buyer=buyer, buyer_column=buyer_column,
+                                       mapping=map, reported_on=rdate, disclosure=disclosure, replace=replace,
+                                       dry_run=dry_run, progress=progress, matches=settings.data_dir / MATCHES_FILE,
+                                       preview=preview)
             finally:
                 store.close()
-    n_rows = sum(result.loaded.values())
-    out.print(f"loaded {n_rows} rows into {store.describe()}")
-    for name, n in result.loaded.items():
-        out.print(f"  {name}: {n} rows")
-    held = getattr(result, "held", 0)
-    if held:
-        out.print(f"{held} rows wait for a match decision: imvo matches list")
-    if result.rejects:
-        from imvo.ingest.canonical import write_report
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = report or settings.data_dir / "reports" / f"ingest-{stamp}-rejects.csv"
+    from imvo.ingest.sites import SiteLoadResult
+    sites = result if isinstance(result, SiteLoadResult) else None
+    if dry_run:
+        _print_preview(preview, result, sites)
+    else:
+        n_rows = sum(result.loaded.values())
+        _say(f"loaded {n_rows} rows into {store.describe()}")
+        for name, n in result.loaded.items():
+            _say(f"  {name}: {n} rows")
+    if sites is not None:
+        for note in dict.fromkeys(sites.notes):
+            _say(f"note: {note}")
+        if not dry_run:
+            _say(f"factories: {sites.merged} rows matched existing ones, {sites.created} new; "
+                      f"{sites.held} rows wait for a match decision"
+                      + (": imvo matches list" if sites.held else ""))
+        if sites.changes or replace:
+            _say(f"links{' (would be)' if dry_run else ''}: {sites.count('added')} added, "
+                      f"{sites.count('continued')} continued, {sites.count('ended')} ended")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = report or settings.data_dir / "reports" / f"ingest-{stamp}-rejects.csv"
+    if sites is not None and sites.changes and not dry_run:
+        from imvo.ingest.loader import write_changes
+        changes = target.with_name(target.stem.replace("-rejects", "") + "-links.csv")
         try:
-            write_report(result.rejects, target)
-            where = f"; all of them in {target}"
+            write_changes(sites.changes, changes)
+            _say(f"  every added, continued and ended link: {changes}")
         except OSError as exc:
-            where = f" (could not write the report to {target}: {exc.strerror})"
-        out.print(f"rejected {len(result.rejects)} rows{where}")
+            _say(f"  (could not write the link report to {changes}: {exc.strerror})")
+    if result.rejects:
+        from imvo.ingest.loader import write_report
+        where = ""
+        if not dry_run:
+            try:
+                write_report(result.rejects, target)
+                where = f"; all of them in {target}"
+            except OSError as exc:
+                where = f" (could not write the report to {target}: {exc.strerror})"
+        _say(f"{'would reject' if dry_run else 'rejected'} {len(result.rejects)} rows or values{where}")
         for r in result.rejects[:20]:
-            out.print(f"  {r}", markup=False)
+            _say(f"  {r}")
         if len(result.rejects) > 20:
-            out.print(f"  ... and {len(result.rejects) - 20} more")
+            _say(f"  ... and {len(result.rejects) - 20} more")
     raise typer.Exit(result.exit_code)
 
 
@@ -199,6 +238,26 @@ def publish(
     out.print(f"published the snapshot of {result.as_of.isoformat()}: {result.factories} factories with active "
               f"signatory buyers ({result.counts} counts, per covenant and for any covenant)", markup=False)
     out.print(f"snapshots now published: {', '.join(d.isoformat() for d in published)}", markup=False)
+
+
+def _print_preview(preview: object, result: object, sites: object) -> None:
+    """What --dry-run prints: how each column is read, a few rows, what would happen."""
+    from imvo.ingest import Preview
+    from imvo.ingest.sites import SiteLoadResult
+    assert isinstance(preview, Preview)
+    _say(f"dry run: nothing was written. {preview.table}")
+    if preview.columns:
+        _say("columns:")
+        width = max(len(c) for c, _ in preview.columns)
+        for col, what in preview.columns:
+            _say(f"  {col:<{width}} -> {what}")
+    if preview.sample:
+        _say("first rows as read:")
+        for row in preview.sample:
+            _say("  " + "; ".join(f"{k}={v}" for k, v in row.items()))
+    if isinstance(sites, SiteLoadResult):
+        _say(f"rows: {sites.rows}; would be matched to existing factories: {sites.merged}, "
+                  f"new factories: {sites.created}, held for review: {sites.held}")
 
 
 @app.command()

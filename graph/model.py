@@ -122,6 +122,8 @@ NODES: tuple[NodeType, ...] = (
         Prop("workers", "int", lo=0), Prop("products", "list"),
         Prop("sector", "list"), Prop("processing_type", "list"), Prop("workers_band"),
         Prop("is_closed", "bool"),
+        Prop("has_cba", "bool", doc="a list says a collective bargaining agreement covers the workers "
+                                    "(workplace or sector level, with or without a union named)"),
     ), "A production location."),
     NodeType("Country", (
         Prop("name"), Prop("ituc_rating", enum=("1", "2", "3", "4", "5", "5+")),

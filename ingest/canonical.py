@@ -8,29 +8,22 @@ row is still loaded.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imvo.graph.model import (
-    ACTOR_LABELS,
-    PARTY_LABELS,
-    RISK_NAMES,
-    RISKS,
-    SOCIAL_RISKS,
-    Prop,
-    node_type,
-    rel_type,
-)
-from imvo.graph.store import GraphStore, NodeRow, RelRow, Writer
+from imvo.graph.model import PARTY_LABELS, RISKS, Prop, node_type, rel_type
+from imvo.graph.store import GraphStore, Writer
+from imvo.kernel.errors import InvalidInput
 
-from .values import FieldError, country_name, make_parser
+from .loader import LoadResult, NodeFact, Progress, Record, Ref, Reject, RelFact, load_records, no_gc, write_report
+from .tables import read_table
+from .values import FieldError, make_parser
 
-__all__ = ["FILES", "Batch", "LoadResult", "Reject", "ingest_dir", "load_batch", "read_dataset"]
+__all__ = ["FILES", "Batch", "LoadResult", "Reject", "ingest_dir", "load_batch", "read_dataset",
+           "sourcing_facts", "write_report"]
 
 
 # ---------------------------------------------------------------------------
@@ -130,52 +123,15 @@ _SPECS = {f.name: f for f in FILES}
 # results
 # ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Reject:
-    file: str
-    line: int
-    column: str
-    reason: str
-    value: str = ""
-
-    def __str__(self) -> str:
-        col = f", column {self.column}" if self.column else ""
-        return f"{self.file}, line {self.line}{col}: {self.reason}"
-
-
-@dataclass
-class Row:
-    """A parsed row waiting for its references to be resolved."""
-
-    file: str
-    line: int
-    values: dict[str, Any]
-    rejected: bool = False
-
-
 @dataclass
 class Batch:
-    """Everything read from one dataset: parsed rows per file and the rejects so far."""
+    """Everything read from one dataset: one record per valid row, and the rejects so far."""
 
-    rows: dict[str, list[Row]] = field(default_factory=dict)
+    records: list[Record] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)       # the files read, in order
     source_type: str = "canonical"
     reported_on: dt.date | None = None
-
-
-@dataclass
-class LoadResult:
-    loaded: dict[str, int] = field(default_factory=dict)     # valid rows per file
-    rejects: list[Reject] = field(default_factory=list)
-    nodes: dict[str, int] = field(default_factory=dict)      # node rows written per label
-    rels: dict[str, int] = field(default_factory=dict)       # relationship rows written per type
-
-    @property
-    def exit_code(self) -> int:
-        return 2 if self.rejects else 0
-
-
-Progress = Callable[[str, int], None]   # (what, rows done since the last call)
 
 
 # ---------------------------------------------------------------------------
@@ -183,66 +139,76 @@ Progress = Callable[[str, int], None]   # (what, rows done since the last call)
 # ---------------------------------------------------------------------------
 
 def read_csv(path: Path, spec: FileSpec, batch: Batch, progress: Progress | None = None) -> None:
-    """Parse one canonical file into ``batch`` (bad rows become rejects)."""
+    """Parse one canonical file into ``batch``: a record per valid row; bad rows become rejects
+    (a bad byte, a broken quote or a huge cell costs only its own row)."""
     name = spec.name
-    out = batch.rows.setdefault(name, [])
+    batch.files.append(name)
     try:
-        fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - opened here, closed by the with below
-    except OSError as exc:
-        batch.rejects.append(Reject(name, 0, "", f"cannot read the file: {exc.strerror}"))
+        table = read_table(path, strict_utf8=True, delimiter=",")
+    except InvalidInput as exc:
+        batch.rejects.append(Reject(name, 0, "", str(exc)))
         return
-    with fh:
-        try:
-            reader = csv.reader(fh, strict=True)
-            header = next(reader, None)
-            if header is None:
-                return
-            header = [h.strip().lower() for h in header]
-            missing = [c for c in spec.required if c not in header]
-            if missing:
-                batch.rejects.append(Reject(name, 1, missing[0],
-                                            f"required column(s) {', '.join(missing)} missing "
-                                            f"from the header; no row of this file was loaded"))
-                return
-            index = {c.name: header.index(c.name) for c in spec.cols if c.name in header}
-            parsers = [(c.name, index.get(c.name), make_parser(c.prop, c.required, c.country))
-                       for c in spec.cols]
-            width = len(header)
+    rows = table.rows()
+    header: list[str] | None = None
+    for line, cells, problem in rows:
+        if problem is not None:
+            batch.rejects.append(Reject(name, line, "", problem))
+            continue
+        assert cells is not None
+        if any(c.strip() for c in cells):
+            header = [h.strip().lower() for h in cells]
+            break
+    if header is None:
+        return
+    missing = [c for c in spec.required if c not in header]
+    if missing:
+        batch.rejects.append(Reject(name, 1, missing[0], f"required column(s) {', '.join(missing)} missing "
+                                                         f"from the header; no row of this file was loaded"))
+        return
+    table.width = width = len(header)
+    index = {c.name: header.index(c.name) for c in spec.cols if c.name in header}
+    parsers = [(c.name, index.get(c.name), make_parser(c.prop, c.required, c.country)) for c in spec.cols]
+    build = _BUILDERS[name]
+    refs = [(c.name, c.ref) for c in spec.cols if c.ref and c.name != spec.id_col]
+    label, id_col = spec.label, spec.id_col
+    out = batch.records
+    pending = 0
+    for line, cells, problem in rows:
+        pending += 1
+        if pending >= 5000 and progress:
+            progress(name, pending)
             pending = 0
-            for cells in reader:
-                line = reader.line_num
-                pending += 1
-                if pending >= 5000 and progress:
-                    progress(name, pending)
-                    pending = 0
-                if not any(c.strip() for c in cells):
-                    continue
-                if len(cells) != width:
-                    batch.rejects.append(Reject(name, line, "", f"row has {len(cells)} fields, the "
-                                                                f"header has {width}"))
-                    continue
-                values: dict[str, Any] = {}
-                errors = []
-                for col_name, i, parse in parsers:
-                    text = cells[i] if i is not None else None
-                    try:
-                        values[col_name] = parse(text)
-                    except FieldError as exc:
-                        errors.append(Reject(name, line, col_name, str(exc), (text or "")[:80]))
-                if not errors:
-                    errors = _row_rules(name, line, values)
-                if errors:
-                    batch.rejects.extend(errors)
-                else:
-                    out.append(Row(name, line, values))
-            if progress and pending:
-                progress(name, pending)
-        except UnicodeDecodeError as exc:
-            batch.rejects.append(Reject(name, 0, "", f"not UTF-8 ({exc.reason} at byte {exc.start}); "
-                                                     f"rows after that point were not read"))
-        except csv.Error as exc:
-            batch.rejects.append(Reject(name, reader.line_num, "", f"malformed CSV: {exc}; rows "
-                                                                   f"after that point were not read"))
+        if problem is not None:
+            batch.rejects.append(Reject(name, line, "", problem))
+            continue
+        assert cells is not None
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != width:
+            batch.rejects.append(Reject(name, line, "", f"row has {len(cells)} fields, the header has {width}"))
+            continue
+        values: dict[str, Any] = {}
+        errors = []
+        for col_name, i, parse in parsers:
+            text = cells[i] if i is not None else None
+            try:
+                values[col_name] = parse(text)
+            except FieldError as exc:
+                errors.append(Reject(name, line, col_name, str(exc), (text or "")[:80]))
+        if not errors:
+            errors = _row_rules(name, line, values)
+        if errors:
+            batch.rejects.extend(errors)
+            continue
+        rec = Record(name, line, (label, values[id_col], id_col) if label else None)
+        for col_name, labels in refs:
+            ref = values.get(col_name)
+            if ref is not None:
+                rec.refs.append(Ref(col_name, labels, ref))
+        build(rec, values)
+        out.append(rec)
+    if progress and pending:
+        progress(name, pending)
 
 
 def _row_rules(name: str, line: int, v: dict[str, Any]) -> list[Reject]:
@@ -260,266 +226,127 @@ def read_dataset(folder: Path, progress: Progress | None = None) -> Batch:
     """Read every canonical file present in ``folder``."""
     batch = Batch()
     present = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
-    for spec in FILES:
-        path = present.get(spec.name)
-        if path is not None:
-            read_csv(path, spec, batch, progress)
+    with no_gc():
+        for spec in FILES:
+            path = present.get(spec.name)
+            if path is not None:
+                read_csv(path, spec, batch, progress)
     return batch
 
 
-# ---------------------------------------------------------------------------
-# resolve references and load
-# ---------------------------------------------------------------------------
-
-def _refs(spec: FileSpec, row: Row) -> Iterator[tuple[Col, str]]:
-    for col in spec.cols:
-        if col.ref and col.name != spec.id_col and row.values.get(col.name) is not None:
-            yield col, row.values[col.name]
-
-
 def load_batch(store: Writer, batch: Batch, progress: Progress | None = None) -> LoadResult:
-    """Resolve references of a parsed batch against itself and the store, then write it."""
-    rejects = list(batch.rejects)
-    # 1. ids defined by the dataset (actor ids are unique across actor files)
-    defined: dict[str, str] = {}            # actor id -> label
-    own: dict[str, set[str]] = defaultdict(set)
-    for spec in FILES:
-        if spec.label is None:
-            continue
-        label = spec.label
-        for row in batch.rows.get(spec.name, []):
-            rid = row.values[spec.id_col]
-            if label in ACTOR_LABELS:
-                if rid in defined:
-                    rejects.append(Reject(spec.name, row.line, spec.id_col,
-                                          f"duplicate id {rid} (already a {defined[rid]} in this "
-                                          f"dataset)", rid))
-                    row.rejected = True
-                    continue
-                defined[rid] = label
-            elif rid in own[label]:
-                rejects.append(Reject(spec.name, row.line, spec.id_col, f"duplicate id {rid}", rid))
-                row.rejected = True
-                continue
-            own[label].add(rid)
-
-    # 2. ids already in the store: an actor id may not change label
-    stored = store.labels_of(defined)
-    for spec in FILES:
-        if spec.label not in ACTOR_LABELS:
-            continue
-        for row in batch.rows.get(spec.name, []):
-            rid = row.values["id"]
-            if not row.rejected and stored.get(rid, spec.label) != spec.label:
-                rejects.append(Reject(spec.name, row.line, "id", f"id {rid} is already a "
-                                                                  f"{stored[rid]} in the store", rid))
-                row.rejected = True
-                defined.pop(rid, None)
-                own[spec.label].discard(rid)
-
-    # 3. references: ids missing from the dataset are looked up in the store, once
-    wanted: dict[tuple[str, ...], set[str]] = defaultdict(set)
-    for spec in FILES:
-        for row in batch.rows.get(spec.name, []):
-            for col, ref in _refs(spec, row):
-                wanted[col.ref].add(ref)
-    known: dict[str, str] = {}
-    for labels, ref_ids in wanted.items():
-        missing = {i for i in ref_ids if not any(i in own[lb] for lb in labels)}
-        if missing:
-            known.update(store.labels_of(missing, labels))
-
-    def label_of(ref: str, labels: tuple[str, ...]) -> str | None:
-        for lb in labels:
-            if ref in own[lb]:
-                return lb
-        found = known.get(ref)
-        return found if found in labels else None
-
-    changed = True
-    while changed:                       # a rejected row can orphan rows that refer to it
-        changed = False
-        for spec in FILES:
-            for row in batch.rows.get(spec.name, []):
-                if row.rejected:
-                    continue
-                for col, ref in _refs(spec, row):
-                    if label_of(ref, col.ref) is None:
-                        what = " or ".join(lb.lower() for lb in col.ref)
-                        rejects.append(Reject(spec.name, row.line, col.name,
-                                              f"unknown {what} id {ref}", ref))
-                        row.rejected = True
-                        if spec.label:
-                            own[spec.label].discard(row.values[spec.id_col])
-                        changed = True
-                        break
-
-    # 4. build the writes
-    w = _Writes(batch.source_type, batch.reported_on)
-    result = LoadResult(rejects=rejects)
-    for spec in FILES:
-        good = [r for r in batch.rows.get(spec.name, []) if not r.rejected]
-        if spec.name in batch.rows:
-            result.loaded[spec.name] = len(good)
-        build = _BUILDERS[spec.name]
-        for row in good:
-            build(w, row.values, lambda ref, labels: label_of(ref, labels) or labels[0])
-
-    # countries referenced but neither in the dataset nor in the store get their ISO name
-    cited = w.countries - own["Country"]
-    if cited:
-        absent = cited - set(store.labels_of(cited, ("Country",)))
-        for code in sorted(absent):
-            w.node("Country", code, {"name": country_name(code)})
-        w.countries -= absent
-    w.write(store, result, progress)
+    """Resolve references of a parsed batch against itself and the store, then write it
+    (:func:`ingest.loader.load_records`)."""
+    result = load_records(store, batch.records, source_type=batch.source_type, reported_on=batch.reported_on,
+                          rejects=batch.rejects, progress=progress)
+    for name in batch.files:
+        result.loaded.setdefault(name, 0)
     return result
 
 
-class _Writes:
-    """Node and relationship rows grouped for batched writes."""
-
-    def __init__(self, source_type: str, reported_on: dt.date | None) -> None:
-        self.nodes: dict[str, dict[str, NodeRow]] = defaultdict(dict)
-        self.rels: dict[tuple[str, str, str], list[RelRow]] = defaultdict(list)
-        self.countries: set[str] = set()
-        self.risks: set[str] = set()
-        self.source_type = source_type
-        self.reported_on = reported_on
-
-    def node(self, label: str, id_: str, props: dict[str, Any]) -> None:
-        self.nodes[label][id_] = NodeRow(id_, props)
-
-    def rel(self, type_: str, source: str, start: str, target: str, end: str,
-            props: dict[str, Any] | None = None, source_text: str | None = None) -> None:
-        rt = rel_type(type_)
-        p = dict(props or {})
-        names = {q.name for q in rt.props}
-        if "source" in names:
-            p["source"] = source_text or p.get("source")
-        if "source_type" in names:
-            p["source_type"] = self.source_type
-            p["reported_on"] = self.reported_on
-        if target == "Country":
-            self.countries.add(end)
-        if target == "Risk":
-            self.risks.add(end)
-        self.rels[(type_, source, target)].append(RelRow(start, end, p))
-
-    def write(self, store: Writer, result: LoadResult, progress: Progress | None) -> None:
-        for risk in sorted(self.risks):
-            self.node("Risk", risk, {"name": RISK_NAMES[risk],
-                                     "category": "social" if risk in SOCIAL_RISKS else "environmental"})
-        if self.countries:
-            store.ensure_nodes("Country", self.countries)
-        for label, rows in self.nodes.items():
-            store.merge_nodes(label, list(rows.values()))
-            result.nodes[label] = result.nodes.get(label, 0) + len(rows)
-            if progress:
-                progress(f"{label} nodes", len(rows))
-        for (type_, source, target), rels in self.rels.items():
-            store.merge_rels(type_, source, target, rels)
-            result.rels[type_] = result.rels.get(type_, 0) + len(rels)
-            if progress:
-                progress(f"{type_} links", len(rels))
-
+# ---------------------------------------------------------------------------
+# rows -> facts
+# ---------------------------------------------------------------------------
 
 def _pick(v: dict[str, Any], *names: str) -> dict[str, Any]:
     return {n: v.get(n) for n in names}
 
 
-def _actor(label: str, extra: tuple[str, ...]) -> Callable[[_Writes, dict, Any], None]:
-    def build(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
-        w.node(label, v["id"], _pick(v, "name", "country", *extra))
-        w.rel("LOCATED_IN", label, v["id"], "Country", v["country"], source_text=f"{label.lower()} record")
+def _rel(rec: Record, type_: str, source: str | tuple[str, ...], start: str, target: str, end: str,
+         props: dict[str, Any] | None = None, source_text: str | None = None, unique: bool = False) -> None:
+    rec.rels.append(RelFact(type_, source if isinstance(source, tuple) else (source,), start, (target,), end,
+                            props or {}, source_text, unique))
+
+
+def _actor(label: str, extra: tuple[str, ...]) -> Callable[[Record, dict[str, Any]], None]:
+    what = f"{label.lower()} record"
+
+    def build(rec: Record, v: dict[str, Any]) -> None:
+        rec.nodes.append(NodeFact(label, v["id"], _pick(v, "name", "country", *extra)))
+        _rel(rec, "LOCATED_IN", label, v["id"], "Country", v["country"], source_text=what)
         for code in v.get("active_in") or ():
-            w.rel("ACTIVE_IN", label, v["id"], "Country", code, source_text=f"{label.lower()} record")
+            _rel(rec, "ACTIVE_IN", label, v["id"], "Country", code, source_text=what)
     return build
 
 
-_FACTORY_EXTRA = ("sector", "processing_type", "workers_band", "is_closed")
-
-
-def _factory(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
+def _factory(rec: Record, v: dict[str, Any]) -> None:
     """A factory row.  The canonical columns describe the node completely (a blank clears);
     the extra properties real-world adapters add (sector, processing_type, workers_band,
-    is_closed) are written only when they have a value, so a later canonical load keeps them.
-
-    Adapter rows may also carry ``_merge`` (add to an existing factory: only the values given
-    are written), ``source`` (provenance of the relationships) and ``owner_ids`` (more owners).
-    """
+    is_closed, has_cba) are not canonical columns, so a canonical load keeps them."""
     props = _pick(v, "name", "country", "address", "os_id", "lat", "lon", "workers", "products")
-    props.update({k: v[k] for k in _FACTORY_EXTRA if v.get(k) is not None})
-    if v.get("_merge"):
-        props = {k: x for k, x in props.items() if x is not None}
-    w.node("Factory", v["id"], props)
-    w.rel("LOCATED_IN", "Factory", v["id"], "Country", v["country"],
-          source_text=v.get("source") or "factory record")
-    for owner in dict.fromkeys([v.get("owner_id"), *(v.get("owner_ids") or ())]):
-        if owner:
-            w.rel("OWNS", "Supplier", owner, "Factory", v["id"],
-                  source_text=v.get("source") or "factories.csv")
+    rec.nodes.append(NodeFact("Factory", v["id"], props))
+    _rel(rec, "LOCATED_IN", "Factory", v["id"], "Country", v["country"], source_text="factory record")
+    if v.get("owner_id"):
+        _rel(rec, "OWNS", "Supplier", v["owner_id"], "Factory", v["id"], source_text="factories.csv")
 
 
-def _union(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
-    _actor("Union", ("level",))(w, v, label_of)
+def _union(rec: Record, v: dict[str, Any]) -> None:
+    _actor("Union", ("level",))(rec, v)
     if v.get("affiliated_to"):
-        w.rel("AFFILIATED_WITH", "Union", v["id"], "Union", v["affiliated_to"], source_text="unions.csv")
+        _rel(rec, "AFFILIATED_WITH", "Union", v["id"], "Union", v["affiliated_to"], source_text="unions.csv")
 
 
-def _country(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
-    w.node("Country", v["code"], _pick(v, "name", "ituc_rating", "living_wage_gap"))
+def _country(rec: Record, v: dict[str, Any]) -> None:
+    rec.nodes.append(NodeFact("Country", v["code"], _pick(v, "name", "ituc_rating", "living_wage_gap")))
 
 
-def _covenant(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
-    w.node("Covenant", v["id"], _pick(v, "name", "sector", "signed_on", "ends_on"))
+def _covenant(rec: Record, v: dict[str, Any]) -> None:
+    rec.nodes.append(NodeFact("Covenant", v["id"], _pick(v, "name", "sector", "signed_on", "ends_on")))
     for risk in v.get("priority_risks") or ():
-        w.rel("PRIORITISES", "Covenant", v["id"], "Risk", risk, source_text="covenants.csv")
+        _rel(rec, "PRIORITISES", "Covenant", v["id"], "Risk", risk, source_text="covenants.csv")
 
 
-def _country_risk(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
-    w.rel("HAS_RISK", "Country", v["country"], "Risk", v["risk"], {"level": v["level"]},
-          source_text=v.get("source") or "country_risks.csv")
+def _country_risk(rec: Record, v: dict[str, Any]) -> None:
+    _rel(rec, "HAS_RISK", "Country", v["country"], "Risk", v["risk"], {"level": v["level"]},
+         v.get("source") or "country_risks.csv", unique=True)
 
 
-def _party(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
-    w.rel("PARTY_TO", label_of(v["party_id"], PARTY_LABELS), v["party_id"], "Covenant",
-          v["covenant_id"], _pick(v, "role", "since", "until"), source_text="covenant_parties.csv")
+def _party(rec: Record, v: dict[str, Any]) -> None:
+    _rel(rec, "PARTY_TO", PARTY_LABELS, v["party_id"], "Covenant", v["covenant_id"],
+         _pick(v, "role", "since", "until"), "covenant_parties.csv", unique=True)
 
 
-def _sourcing(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
+_COMPANY, _FACTORY, _SUPPLIER = ("Company",), ("Factory",), ("Supplier",)
+
+
+def sourcing_facts(rec: Record, v: dict[str, Any]) -> None:
+    """A sourcing link; with a supplier also ``BUYS_VIA`` and ``SUPPLIES_FROM``, which carry the
+    link's period and disclosure (and, ``SUPPLIES_FROM``, its buyer): facts of that link, hidden
+    with it."""
     src = v.get("source") or "sourcing.csv"
-    props = _pick(v, "share", "products", "since", "until")
-    props["disclosure"] = v.get("disclosure") or "confidential"
-    w.rel("SOURCES_FROM", "Company", v["buyer_id"], "Factory", v["factory_id"], props, src)
-    if v.get("supplier_id"):
-        period = _pick(v, "since", "until")
-        w.rel("BUYS_VIA", "Company", v["buyer_id"], "Supplier", v["supplier_id"],
-              {**period, "disclosure": props["disclosure"]}, src)
-        w.rel("SUPPLIES_FROM", "Supplier", v["supplier_id"], "Factory", v["factory_id"],
-              {**period, "buyer": v["buyer_id"], "disclosure": props["disclosure"]}, src)
+    since, until = v.get("since"), v.get("until")
+    disclosure = v.get("disclosure") or "confidential"
+    buyer, factory, supplier = v["buyer_id"], v["factory_id"], v.get("supplier_id")
+    rels = rec.rels
+    rels.append(RelFact("SOURCES_FROM", _COMPANY, buyer, _FACTORY, factory,
+                        {"share": v.get("share"), "products": v.get("products"), "since": since, "until": until,
+                         "disclosure": disclosure}, src, True))
+    if supplier:
+        rels.append(RelFact("BUYS_VIA", _COMPANY, buyer, _SUPPLIER, supplier,
+                            {"since": since, "until": until, "disclosure": disclosure}, src))
+        rels.append(RelFact("SUPPLIES_FROM", _SUPPLIER, supplier, _FACTORY, factory,
+                            {"since": since, "until": until, "buyer": buyer, "disclosure": disclosure}, src))
 
 
-def _presence(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
-    w.rel("REPRESENTS", "Union", v["union_id"], "Factory", v["factory_id"],
-          _pick(v, "members", "has_cba"), "union_presence.csv")
+def _presence(rec: Record, v: dict[str, Any]) -> None:
+    _rel(rec, "REPRESENTS", "Union", v["union_id"], "Factory", v["factory_id"],
+         _pick(v, "members", "has_cba"), "union_presence.csv", unique=True)
 
 
-def _investment(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
-    w.rel("INVESTS_IN", "Company", v["investor_id"], "Company", v["company_id"],
-          _pick(v, "kind", "amount_eur", "since", "until"), "investments.csv")
+def _investment(rec: Record, v: dict[str, Any]) -> None:
+    _rel(rec, "INVESTS_IN", "Company", v["investor_id"], "Company", v["company_id"],
+         _pick(v, "kind", "amount_eur", "since", "until"), "investments.csv", unique=True)
 
 
-def _grievance(w: _Writes, v: dict[str, Any], label_of: Any) -> None:
-    w.node("Grievance", v["id"], _pick(v, "risk", "filed_on", "status", "summary"))
-    w.rel("CONCERNS", "Grievance", v["id"], "Factory", v["factory_id"], source_text="grievances.csv")
-    w.rel("ABOUT", "Grievance", v["id"], "Risk", v["risk"], source_text="grievances.csv")
+def _grievance(rec: Record, v: dict[str, Any]) -> None:
+    rec.nodes.append(NodeFact("Grievance", v["id"], _pick(v, "risk", "filed_on", "status", "summary")))
+    _rel(rec, "CONCERNS", "Grievance", v["id"], "Factory", v["factory_id"], source_text="grievances.csv")
+    _rel(rec, "ABOUT", "Grievance", v["id"], "Risk", v["risk"], source_text="grievances.csv")
     if v.get("filed_by"):
-        w.rel("FILED", label_of(v["filed_by"], ("Union", "NGO")), v["filed_by"], "Grievance", v["id"],
-              source_text="grievances.csv")
+        _rel(rec, "FILED", ("Union", "NGO"), v["filed_by"], "Grievance", v["id"], source_text="grievances.csv")
 
 
-_BUILDERS: dict[str, Callable[[_Writes, dict[str, Any], Any], None]] = {
+_BUILDERS: dict[str, Callable[[Record, dict[str, Any]], None]] = {
     "countries.csv": _country,
     "covenants.csv": _covenant,
     "companies.csv": _actor("Company", ("kind", "website")),
@@ -530,7 +357,7 @@ _BUILDERS: dict[str, Callable[[_Writes, dict[str, Any], Any], None]] = {
     "organisations.csv": _actor("Organisation", ("kind",)),
     "country_risks.csv": _country_risk,
     "covenant_parties.csv": _party,
-    "sourcing.csv": _sourcing,
+    "sourcing.csv": sourcing_facts,
     "union_presence.csv": _presence,
     "investments.csv": _investment,
     "grievances.csv": _grievance,
@@ -542,16 +369,6 @@ def ingest_dir(store: GraphStore, folder: Path, progress: Progress | None = None
     batch = read_dataset(folder, progress)
     with store.writer() as w:
         return load_batch(w, batch, progress)
-
-
-def write_report(rejects: Iterable[Reject], path: Path) -> None:
-    """The rejects as CSV: file, line, column, reason, value."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(["file", "line", "column", "reason", "value"])
-        for r in rejects:
-            out.writerow([r.file, r.line, r.column, r.reason, r.value])
 
 
 def describe_files() -> str:

@@ -16,12 +16,12 @@ are separated by ``|``).  Each row becomes a :class:`ingest.sites.Site`:
   ``Less than 1000``) -> ``workers_band`` (no number invented);
 * ``is_closed`` -> ``is_closed`` (closed facilities are loaded, flagged).
 
-The file names no buyer; with ``--buyer`` every facility also gets a public
-``SOURCES_FROM`` link from that company.
+The file names no buyer; with ``--buyer`` every facility also gets a
+``SOURCES_FROM`` link from that company (``public`` unless ``--disclosure`` says
+otherwise: an Open Supply Hub download is public data).
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from collections import Counter
@@ -29,9 +29,10 @@ from pathlib import Path
 
 from imvo.kernel.errors import InvalidInput
 
-from .canonical import Reject
+from .loader import Reject
 from .normalise import country_code, parse_flag, parse_workers
 from .sites import Site
+from .tables import read_table
 
 __all__ = ["OS_ID", "read_oshub"]
 
@@ -51,44 +52,42 @@ def _float(text: str, lo: float, hi: float) -> float:
 
 
 def read_oshub(path: Path) -> tuple[list[Site], list[Reject], dt.date | None]:
-    """The sites of an Open Supply Hub download, the rejects, and the latest contribution date."""
+    """The sites of an Open Supply Hub download, the rejects, and the latest contribution date.
+    A row that cannot be read (a bad byte, a broken quote) costs only itself."""
     name = path.name
-    try:
-        fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - opened here, closed by the with below
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    table = read_table(path)
     sites: list[Site] = []
     rejects: list[Reject] = []
     latest: dt.date | None = None
-    with fh:
-        reader = csv.reader(fh)
-        try:
-            header = [h.strip().lower() for h in next(reader, [])]
+    header: list[str] | None = None
+    col: dict[str, int] = {}
+    for line, cells, problem in table.rows():
+        if problem is not None:
+            rejects.append(Reject(name, line, "", problem))
+            continue
+        assert cells is not None
+        if not any(c.strip() for c in cells):
+            continue
+        if header is None:
+            header = [h.strip().lower() for h in cells]
             col = {h.replace(" (list)", ""): i for i, h in enumerate(header)}
             if "os_id" not in col or "name" not in col or not ({"country_code", "country_name"} & set(col)):
                 raise InvalidInput(f"{name} is not an Open Supply Hub download: the header lacks "
-                                   f"os_id, name or country_code")
-            for cells in reader:
-                if not any(c.strip() for c in cells):
-                    continue
-                line = reader.line_num
-                if len(cells) != len(header):
-                    rejects.append(Reject(name, line, "", f"row has {len(cells)} fields, the header "
-                                                          f"has {len(header)}"))
-                    continue
-                row = {k: cells[i].strip() for k, i in col.items()}
-                site, problems, when = _site(name, line, row)
-                rejects.extend(problems)
-                if site is not None:
-                    sites.append(site)
-                    if when and (latest is None or when > latest):
-                        latest = when
-        except UnicodeDecodeError as exc:
-            rejects.append(Reject(name, 0, "", f"not UTF-8 ({exc.reason}); rows after that point "
-                                               f"were not read"))
-        except csv.Error as exc:
-            rejects.append(Reject(name, reader.line_num, "", f"malformed CSV: {exc}; rows after that "
-                                                             f"point were not read"))
+                                   f"os_id, name or country_code (for another list use --format brand-list)")
+            table.width = len(header)
+            continue
+        if len(cells) != len(header):
+            rejects.append(Reject(name, line, "", f"row has {len(cells)} fields, the header has {len(header)}"))
+            continue
+        row = {k: cells[i].strip() for k, i in col.items()}
+        site, problems, when = _site(name, line, row)
+        rejects.extend(problems)
+        if site is not None:
+            sites.append(site)
+            if when and (latest is None or when > latest):
+                latest = when
+    if header is None:
+        raise InvalidInput(f"{name} is empty: not an Open Supply Hub download")
     return sites, rejects, latest
 
 

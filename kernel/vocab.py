@@ -110,7 +110,17 @@ COUNTRY_VARIANTS = {
     "democratic republic of the congo": "CD", "republic of congo": "CG", "congo brazzaville": "CG",
     "the gambia": "GM", "gambia": "GM", "east timor": "TL", "micronesia": "FM",
     "saint lucia": "LC", "st lucia": "LC", "slovak republic": "SK", "kyrgyz republic": "KG",
+    "taiwan china": "TW", "taiwan province of china": "TW", "macau china": "MO", "macao china": "MO",
+    "prc china": "CN", "china peoples republic of": "CN", "u s": "US", "us of a": "US",
+    "srilanka": "LK", "bangla desh": "BD", "macedonia former yugoslav republic of": "MK",
+    "the former yugoslav republic of macedonia": "MK", "egypt arab rep": "EG",
+    "iran islamic rep": "IR", "yemen rep": "YE", "venezuela rb": "VE", "lao peoples dem rep": "LA",
+    "bosnia and hercegovina": "BA", "turkiye turkey": "TR", "turkey turkiye": "TR",
 }
+
+# words that only say a country's form of government, dropped when the whole name is not known
+# ("Vietnam (Socialist Republic of)", "Cambodia, Kingdom of", "Macao SAR", "Philippines (the)")
+_FORM_WORDS = frozenset("the republic of kingdom state socialist rep sar province".split())
 
 
 @functools.lru_cache(maxsize=1)
@@ -124,6 +134,9 @@ def _country_index() -> dict[str, str]:
     index["xk"] = index["xkx"] = "XK"
     for variant, code in COUNTRY_VARIANTS.items():
         index[fold(variant)] = code
+    for key, code in list(index.items()):
+        bare = " ".join(w for w in key.split() if w != "the")
+        index.setdefault(bare, code)
     return index
 
 
@@ -138,9 +151,12 @@ def country_code(text: str | None) -> str | None:
     index = _country_index()
     if key in index:
         return index[key]
-    if key.startswith("the "):
-        return index.get(key[4:])
-    return None
+    words_ = key.replace("s a r", "sar").split()
+    bare = " ".join(w for w in words_ if w != "the")
+    if bare in index:
+        return index[bare]
+    core = " ".join(w for w in words_ if w not in _FORM_WORDS)
+    return index.get(core) if core and core != key else None
 
 
 # codes in common use that ISO reserves rather than assigns

@@ -22,6 +22,13 @@ differ in the real world:
 It reports precision and recall of "auto-merge" (score >= UPPER) and of
 "auto-merge or review" (score >= LOWER), a threshold sweep, and the recall
 through the blocked index (the true partner found among the candidates).
+
+Then the same on **real lists** (when ``../shared/samples`` is there; ``--no-real``
+skips it): the labelled pairs of ``tests/fixtures/real-pairs.csv`` over the
+samples (see ``tests/support/realpairs.py`` for how they were labelled), scored
+pairwise, and the lists loaded one after the other as ``imvo ingest`` resolves
+them -- precision and recall of the automatic merges and the share of rows that
+wait for a person (the review burden).
 """
 from __future__ import annotations
 
@@ -401,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pairs", type=int, default=3000, help="positive pairs (negatives: as many)")
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--show", type=int, default=0, help="print this many errors of each kind")
+    ap.add_argument("--no-real", action="store_true", help="skip the evaluation on the real samples")
     args = ap.parse_args(argv)
     rng = random.Random(args.seed)
     t0 = time.perf_counter()
@@ -451,8 +459,40 @@ def main(argv: list[str] | None = None) -> int:
             for s, p in sorted(rows, key=lambda x: x[0])[:args.show]:
                 print(f"  {s:5.1f} {p.kind}: {p.a.label!r} | {p.a.addr!r}\n"
                       f"        {p.b.label!r} | {p.b.addr!r}")
+    if not args.no_real:
+        real(args.show)
     print(f"\n({time.perf_counter() - t0:.1f} s)")
     return 0
+
+
+def real(show: int = 0) -> None:
+    """The matcher on the real samples (see the module notes)."""
+    from support import realpairs
+    if not realpairs.available():
+        print(f"\nreal lists: skipped, the samples are not in {realpairs.SAMPLES}")
+        return
+    pw = realpairs.pairwise(score)
+    print(f"\nREAL LISTS: {pw.pairs} labelled pairs of rows of the samples ({pw.same} same factory)")
+    for name, th in (("auto-merge", UPPER), ("auto-merge or review", LOWER)):
+        p, r, tp, fp = pw.at(th)
+        print(f"{name:22} score >= {th:5.1f}: precision {p:.3f}  recall {r:.3f}  (tp {tp}, fp {fp})")
+    print("\nsweep   threshold  precision  recall")
+    for th in (70, 75, 78, 80, 82, 84, 85, 86, 88, 90, 92, 95):
+        p, r, _, _ = pw.at(th)
+        print(f"        {th:9.1f}  {p:9.3f}  {r:6.3f}")
+    ld = realpairs.loads()
+    print(f"\nthe {len(realpairs.ORDER)} lists loaded one after the other ({ld.rows} rows; {ld.with_partner} of them "
+          f"a factory an earlier row gave):")
+    print(f"  merged automatically, right      {ld.merged_right}")
+    print(f"  merged automatically, wrong      {ld.merged_wrong}   (and {ld.merged_unsure} into a pair labelled unsure)")
+    print(f"  held for review                  {ld.reviewed}   ({ld.reviewed_right} of them right)")
+    print(f"  missed (loaded as new)           {ld.missed}")
+    print(f"  auto-merge precision {ld.precision:.3f}, recall {ld.recall:.3f}; with review: recall "
+          f"{ld.recall_with_review:.3f}")
+    print(f"  review burden: {ld.reviewed / ld.rows:.1%} of the rows wait for a person")
+    for r, c, s in ld.wrong[:show]:
+        print(f"  wrong merge {s:.1f}: {r.site.name!r} | {r.site.address!r}\n"
+              f"                   {c.site.name!r} | {c.site.address!r}")
 
 
 if __name__ == "__main__":

@@ -117,6 +117,7 @@ def test_csv_with_recognised_headers(store: GraphStore, tmp_path: Path) -> None:
     bad = {(r.line, r.column): r.reason for r in result.rejects}
     assert "'Atlantis' is not a country" in bad[(10, "Country")]
     assert "name is missing" in bad[(12, "Facility Name")]
+    assert all("\n" not in r.reason for r in result.rejects)
     assert "left out" in bad[(11, "Number of Workers")]          # approx. many
     assert "left out" in bad[(11, "Trade Union Present")]        # maybe
     assert "left out" in bad[(13, "OS ID")]                      # NOT-AN-OSID
@@ -139,8 +140,9 @@ def test_csv_with_recognised_headers(store: GraphStore, tmp_path: Path) -> None:
     sourcing = rels(store, "SOURCES_FROM")
     assert len(sourcing) == 8 and {r["start"] for r in sourcing} == {"ACME"}
     for r in sourcing:
-        assert r["props"]["disclosure"] == "public"
+        assert r["props"]["disclosure"] == "confidential"        # a submitted list is confidential
         assert r["props"]["source"] == src
+        assert r["props"]["since"] == REPORTED                    # first seen in this list
         assert r["props"]["source_type"] == "brand-list"
         assert r["props"]["reported_on"] == REPORTED
     suppliers = {v["name"]: v for v in nodes(store, "Supplier").values()}
@@ -178,12 +180,13 @@ def test_reload_is_idempotent(store: GraphStore, tmp_path: Path) -> None:
 def test_xlsx_lists_meet_in_shared_factories(store: GraphStore, tmp_path: Path) -> None:
     seed(store, tmp_path)
     queue = tmp_path / "m.sqlite"
-    load_path(store, ACME, format="brand-list", buyer="ACME", matches=queue)
+    load_path(store, ACME, format="brand-list", buyer="ACME", matches=queue, reported_on=REPORTED)
     result = load_path(store, zenith_xlsx(tmp_path / "zenith.xlsx"), format="brand-list", buyer="ZENITH",
                        matches=queue, reported_on=REPORTED)
-    # Sunrise, Ege and Ningbo merged automatically; Shahi (a unit number on one side only) and
-    # Hirdaramani wait for review; Dhaka Denim is new; ZZ is not a country
-    assert (result.merged, result.held, result.created) == (3, 2, 1)
+    # Sunrise, Ege and Ningbo merged automatically; Shahi (a unit number on one side only) waits for
+    # review; Hirdaramani Industries (another name than Hirdaramani Mercury Apparel) and Dhaka Denim are
+    # new; ZZ is not a country
+    assert (result.merged, result.held, result.created) == (3, 1, 2)
     assert [(r.line, r.column) for r in result.rejects] == [(10, "Country Code")]
     shared = shared_factories(store, SECRETARIAT, covenant_id="COV-GARMENT", as_of=dt.date(2026, 1, 1))
     names = sorted(s.factory.name for s in shared)
@@ -196,13 +199,20 @@ def test_xlsx_lists_meet_in_shared_factories(store: GraphStore, tmp_path: Path) 
     assert len(ningbo_union) == 1 and ningbo_union[0]["props"]["has_cba"] is True
     # a "no" in the union column is no union
     assert len(nodes(store, "Union")) == 3
+    # the vendor is matched across the two lists' spellings, and SUPPLIES_FROM carries buyer and disclosure
+    vendors = [v for v in nodes(store, "Supplier").values() if v["kind"] == "vendor"]
+    assert sorted(v["name"] for v in vendors) == ["Global Sourcing (HK) Ltd", "Trendy Trading Ltd"]
+    for r in rels(store, "SUPPLIES_FROM"):
+        assert r["props"]["buyer"] in ("ACME", "ZENITH") and r["props"]["disclosure"] == "confidential"
 
 
 def test_mapping_file_and_unmappable_values(store: GraphStore, tmp_path: Path) -> None:
     seed(store, tmp_path)
     csv_file = FIXTURES / "nordwind-custom.csv"
-    with pytest.raises(InvalidInput, match=r"no header row.*--map"):
-        load_path(store, csv_file, format="brand-list", buyer="NORDWIND", matches=tmp_path / "m.sqlite")
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Lfd;Bezeichnung;Anschrift;Staat\n1;Tricotaje Brasov SA;Str. Zizinului 3;Romania\n")
+    with pytest.raises(InvalidInput, match=r"no column names the production site.*'Bezeichnung'.*name = .*--map"):
+        load_path(store, odd, format="brand-list", buyer="NORDWIND", matches=tmp_path / "m.sqlite")
     result = load_path(store, csv_file, format="brand-list", buyer="NORDWIND",
                        mapping=FIXTURES / "nordwind-custom.map", matches=tmp_path / "m.sqlite")
     assert result.loaded == {"nordwind-custom.csv": 3}
@@ -242,7 +252,7 @@ def test_xlsx_with_json_mapping(store: GraphStore, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({}, "needs --buyer"),
+    ({}, "needs --buyer ID .* or --buyer-column"),
     ({"buyer": "NOBODY"}, "unknown buyer 'NOBODY'"),
     ({"buyer": "ACME", "mapping": FIXTURES / "missing.map"}, "cannot read the mapping file"),
     ({"buyer": "ACME", "mapping": "bad-field"}, "unknown field 'factory'"),
@@ -265,12 +275,12 @@ def test_bad_arguments_are_one_line_errors(store: GraphStore, tmp_path: Path, kw
 
 def test_unreadable_files(store: GraphStore, tmp_path: Path) -> None:
     seed(store, tmp_path)
-    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 600)
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
     (tmp_path / "empty.csv").write_text("")
-    for path, message in ((tmp_path / "old.xls", "old Excel file"),
+    for path, message in ((tmp_path / "old.xls", "legacy Excel"),
                           (tmp_path / "broken.xlsx", "cannot read broken.xlsx as an Excel workbook"),
-                          (tmp_path / "empty.csv", "no header row"),
+                          (tmp_path / "empty.csv", "is empty"),
                           (tmp_path, "is not a file")):
         with pytest.raises(InvalidInput, match=message):
             load_path(store, path, format="brand-list", buyer="ACME", matches=tmp_path / "m.sqlite")

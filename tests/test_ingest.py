@@ -215,3 +215,50 @@ def test_the_format_documentation_is_the_readers_own_declaration() -> None:
     doc = (ROOT / "docs" / "canonical-format.md").read_text("utf-8")
     block = doc.split("<!-- BEGIN GENERATED: describe_files() -->\n", 1)[1].split("\n<!-- END GENERATED -->", 1)[0]
     assert block == describe_files()
+
+
+def test_a_bad_byte_or_a_broken_quote_costs_only_its_rows(store: GraphStore, tmp_path: Path) -> None:
+    folder = make_dataset(tmp_path / "d")
+    (folder / "companies.csv").write_bytes(b"id,name,country,kind\nC1,Brand One,NL,brand\n"
+                                           b"C9,Caf\xe9 Nine,NL,brand\nC2,Brand Two,NL,retailer\n")
+    (folder / "factories.csv").write_text(
+        "id,name,country,address,os_id,lat,lon,workers,products,owner_id\n"
+        "F1,Knit Ltd,BD,,,,,,,\n"
+        'F2,Denim Ltd,IN,"Plot 1, Ashulia,,,,,,,\n'
+        + "".join(f"F{i},Factory {i},BD,,,,,,,\n" for i in range(3, 80)))
+    result = ingest_dir(store, folder)
+    bad = {(r.file, r.line): r.reason for r in result.rejects}
+    assert set(bad) == {("companies.csv", 3), ("factories.csv", 3)}
+    assert "UTF-8" in bad[("companies.csv", 3)] and "0xe9" in bad[("companies.csv", 3)]
+    assert "not closed" in bad[("factories.csv", 3)]
+    c = store.counts()
+    assert c.nodes["Company"] == 2 and c.nodes["Factory"] == 78
+    assert c.rels["SOURCES_FROM"] == 2            # every sourcing row of the companies that loaded
+
+
+def test_two_rows_of_one_sourcing_link_are_reported_naming_both_lines(store: GraphStore, tmp_path: Path) -> None:
+    folder = make_dataset(tmp_path / "d", sourcing="""
+buyer_id,factory_id,supplier_id,products,share,since,until,disclosure,source
+C1,F1,,knitwear,0.3,2020-01-01,,public,list 2025
+C2,F1,,,,,,,
+C1,F1,,tops,0.5,2020-01-01,,confidential,list 2026
+C1,F1,,,0.2,2021-01-01,,,
+""")
+    result = ingest_dir(store, folder)
+    (dup,) = result.rejects
+    assert (dup.file, dup.line) == ("sourcing.csv", 4)
+    assert "line 2" in dup.reason and "buyer, factory and since" in dup.reason
+    links = {e.get("since"): e for e in neighbours(store, SECRETARIAT, "Factory", ["F1"], "SOURCES_FROM", "in")["F1"]
+             if e.node.id == "C1"}
+    assert links[__import__("datetime").date(2020, 1, 1)].get("share") == 0.3      # the first row, not merged
+
+
+def test_the_reject_report_is_spreadsheet_safe(tmp_path: Path) -> None:
+    import csv
+
+    from imvo.ingest.loader import Reject, write_report
+    path = tmp_path / "r.csv"
+    write_report([Reject("companies.csv", 3, "name", "=HYPERLINK(\"http://x\") is bad", "@SUM(A1)")], path)
+    with path.open(encoding="utf-8", newline="") as fh:
+        row = list(csv.reader(fh))[1]
+    assert row[3].startswith("'=") and row[4] == "'@SUM(A1)"

@@ -2,20 +2,17 @@
 from the command line."""
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_brandlist import ACME, canonical_dataset, nodes, rels, zenith_xlsx
+from test_brandlist import ACME, canonical_dataset, nodes, rels
+from test_cli import no_traceback, run
 
 from imvo.graph.embedded import EmbeddedStore
 from imvo.ingest.matching import LOWER, UPPER, FactoryIndex, prepare, score, site_key
 from imvo.ingest.normalise import address_tokens, country_code, name_tokens, parse_workers
 from imvo.ingest.review import ReviewQueue
-
-ROOT = Path(__file__).resolve().parent.parent
-IMVO = ROOT / ".venv" / "bin" / "imvo"
 
 
 @pytest.mark.parametrize("text, code", [
@@ -133,101 +130,223 @@ def test_review_queue_remembers(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------
-# the review queue from the command line
+# the matcher on real lists
 # ---------------------------------------------------------------------------
 
-def _env(data: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMVO_", "NEO4J_"))}
-    return {**env, "IMVO_DATA_DIR": str(data), "IMVO_STORE": "embedded", "COLUMNS": "200"}
+def test_on_real_lists_precision_at_least_098_at_recall_at_least_090() -> None:
+    from support import realpairs
+    if not realpairs.available():
+        pytest.skip(f"the shared real-world samples are not at {realpairs.SAMPLES}")
+    pw = realpairs.pairwise(score)
+    precision, recall, _, _ = pw.at(UPPER)
+    assert pw.same >= 100 and precision >= 0.98 and recall >= 0.90, (precision, recall)
+    loads = realpairs.loads()
+    assert loads.precision >= 0.98 and loads.recall_with_review >= 0.90
+    assert loads.reviewed / loads.rows < 0.02                 # the review burden stays small
 
 
-def _imvo(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(IMVO), *args], env=_env(data), capture_output=True, text=True, timeout=120)
+def test_the_review_queue_shows_the_evidence() -> None:
+    from imvo.ingest.matching import explain
+    a = prepare("a", "CN", "SMK Electronics (Dongguan) Co., Ltd", "Dongguan, Guangdong")
+    b = prepare("b", "CN", "Dongguan Chilisin Electronics Ltd.", "Dongguan, Guangdong")
+    e = explain(a, b)
+    assert e["score"] < LOWER and e["distinctive words"] < 50
+    assert any("distinctive words" in n for n in e["notes"]) and any("only a place" in n for n in e["notes"])
 
 
-def _registered() -> bool:
-    from imvo.cli import app
-    return any(g.name == "matches" for g in app.registered_groups)
-
-
-def _matches(data: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str]:
-    """`imvo matches ...` as a user runs it once the sub-app is registered; until then through
-    typer's test runner on the sub-app itself."""
-    if _registered():
-        done = _imvo(data, "matches", *args)
-        return done.returncode, done.stdout + done.stderr
-    from typer.testing import CliRunner
-
-    from imvo.cli.matches import matches_app
-    from imvo.kernel.settings import get_settings
-    for k, v in _env(data).items():
-        monkeypatch.setenv(k, v)
-    get_settings.cache_clear()
-    try:
-        run = CliRunner().invoke(matches_app, list(args))
-    finally:
-        get_settings.cache_clear()
-    return run.exit_code, run.output
-
-
-@pytest.mark.skipif(not IMVO.exists(), reason="the imvo command is not installed in .venv")
-def test_review_queue_from_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    data = tmp_path / "data"
-    assert _imvo(data, "ingest", str(canonical_dataset(tmp_path / "canon"))).returncode == 0
-    done = _imvo(data, "ingest", str(ACME), "--format", "brand-list", "--buyer", "ACME")
-    assert done.returncode == 2, done.stderr              # ACME's list has bad rows: reported
-    assert "Atlantis" in done.stdout and "Traceback" not in done.stderr
-    zenith = zenith_xlsx(tmp_path / "zenith.xlsx")
-    done = _imvo(data, "ingest", str(zenith), "--format", "brand-list", "--buyer", "ZENITH")
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-
-    code, text = _matches(data, monkeypatch, "list")
-    assert code == 0 and "Shahi Exports Private Limited" in text and "Hirdaramani" in text
-    with ReviewQueue(data / "matches.sqlite") as q:
-        pending = {p.name: p for p in q.pairs()}
-    shahi, hirda = pending["Shahi Exports Private Limited"], pending["Hirdaramani Industries Matugama"]
-    assert LOWER <= shahi.score < UPPER
-
-    code, text = _matches(data, monkeypatch, "accept", str(shahi.id))
-    assert code == 0 and f"merged into {shahi.candidate_id}" in text, text
-    code, text = _matches(data, monkeypatch, "reject", str(hirda.id))
-    assert code == 0 and "new factory" in text, text
-    code, text = _matches(data, monkeypatch, "accept", str(shahi.id))
-    assert code == 1 and "already accepted" in text and "Traceback" not in text
-    code, text = _matches(data, monkeypatch, "accept", "999")
-    assert code == 1 and "no match pair 999" in text
-    code, text = _matches(data, monkeypatch, "list")
-    assert code == 0 and "no pairs waiting" in text
-
-    store = EmbeddedStore(data)
-    zen = {r["end"] for r in rels(store, "SOURCES_FROM") if r["start"] == "ZENITH"}
-    acme = {r["end"] for r in rels(store, "SOURCES_FROM") if r["start"] == "ACME"}
-    assert shahi.candidate_id in zen & acme                # accepted: one factory, two buyers
-    assert hirda.candidate_id in acme and hirda.candidate_id not in zen     # rejected: kept apart
-    before = store.counts()
-
-    # next year's upload of the same list asks nothing again and changes nothing
-    done = _imvo(data, "ingest", str(zenith), "--format", "brand-list", "--buyer", "ZENITH")
-    assert done.returncode == 2
-    code, text = _matches(data, monkeypatch, "list")
-    assert "no pairs waiting" in text
-    assert EmbeddedStore(data).counts() == before
-    code, text = _matches(data, monkeypatch, "list", "--all")
-    assert "accepted" in text and "rejected" in text
-    assert len(nodes(EmbeddedStore(data), "Factory")) == 8 + 2      # ACME's 8, Dhaka Denim, Hirdaramani
-
-
-def test_accept_all_above_a_score(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_suppliers_are_matched_fuzzily(tmp_path: Path) -> None:
     from imvo.ingest import load_path
     from imvo.ingest.canonical import ingest_dir
+    store = EmbeddedStore(tmp_path / "data")
+    ingest_dir(store, canonical_dataset(tmp_path / "canon"))
+    q = tmp_path / "m.sqlite"
+    one = tmp_path / "one.csv"
+    one.write_text("Factory name,Address,Country,Vendor,Parent company\n"
+                   "Knit Ltd,Plot 1 Road 2 Savar,BD,Global Sourcing (HK) Ltd,Wilmar International Limited\n")
+    two = tmp_path / "two.csv"
+    two.write_text("Factory name,Address,Country,Vendor,Parent company\n"
+                   "Denim Ltd,Sector 3 Faridabad,IN,Global Sourcng HK Limited,WILMARR INTERNATIONAL LTD\n"
+                   "Shoe Ltd,Sokak 4 Bursa,TR,Global Outsourcing Ltd,\n")
+    load_path(store, one, format="brand-list", buyer="ACME", matches=q)
+    r = load_path(store, two, format="brand-list", buyer="ZENITH", matches=q)
+    names = sorted(v["name"] for v in nodes(store, "Supplier").values())
+    assert names == ["Global Outsourcing Ltd", "Global Sourcing (HK) Ltd", "Wilmar International Limited"]
+    assert any("supplier name(s) matched" in n for n in r.notes)
+
+
+# ---------------------------------------------------------------------------
+# the review queue, undo, split and merge from the command line, on both backends
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """The environment of an `imvo` subprocess on the backend under test (its store emptied first)."""
+    import os
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMVO_", "NEO4J_"))}
+    env.update({"IMVO_DATA_DIR": str(tmp_path / "data"), "IMVO_STORE": backend, "NO_COLOR": "1", "COLUMNS": "200"})
+    if backend == "neo4j":
+        request.getfixturevalue("store")
+        env["NEO4J_URI"] = os.environ["IMVO_TEST_NEO4J_URI"]
+        env.update({k: os.environ[k] for k in ("NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE") if k in os.environ})
+    return env
+
+
+REVIEW_LIST = """
+Factory name,Address,Country
+SUNRISE KNIT COMPOSITE LIMITED,"Plot No. 12, Rd 5, Uttara EPZ, Dhaka",BD
+Shahi Exports Private Limited,"Sector 28, Faridabad, Haryana",IN
+Viettien Garment JSC,"7 Le Minh Xuan Street, Ho Chi Minh City",VN
+Dhaka Denim Mills Ltd,"Plot 40, Road 5, Uttara EPZ, Dhaka 1230",BD
+"""
+
+
+def _load_two_lists(env: dict[str, str], tmp_path: Path) -> Path:
+    assert run(["ingest", str(canonical_dataset(tmp_path / "canon"))], env).returncode == 0
+    done = run(["ingest", str(ACME), "--format", "brand-list", "--buyer", "ACME", "--reported-on", "2025-03-31"], env)
+    assert done.returncode == 2 and "Atlantis" in done.stdout, done.stdout + done.stderr
+    zen = tmp_path / "zenith.csv"
+    zen.write_text(REVIEW_LIST.lstrip())
+    done = run(["ingest", str(zen), "--format", "brand-list", "--buyer", "ZENITH", "--reported-on", "2025-03-31"], env)
+    assert done.returncode == 0 and "2 rows wait for a match decision" in done.stdout, done.stdout + done.stderr
+    return zen
+
+
+def _pending(env: dict[str, str]) -> dict[str, Any]:
+    with ReviewQueue(Path(env["IMVO_DATA_DIR"]) / "matches.sqlite") as q:
+        return {p.name: p for p in q.pairs()}
+
+
+def store_for(env: dict[str, str]):  # type: ignore[no-untyped-def]
+    """The store the command line in ``env`` uses."""
+    if env["IMVO_STORE"] == "neo4j":
+        from imvo.graph.neo4j_store import Neo4jStore, make_driver
+        driver = make_driver(env["NEO4J_URI"], env.get("NEO4J_USER", "neo4j"), env.get("NEO4J_PASSWORD", ""))
+        return Neo4jStore(driver, env.get("NEO4J_DATABASE", "neo4j"), env["NEO4J_URI"])
+    return EmbeddedStore(Path(env["IMVO_DATA_DIR"]))
+
+
+def _links(env: dict[str, str], buyer: str) -> set[str]:
+    store = store_for(env)
+    try:
+        return {r["end"] for r in rels(store, "SOURCES_FROM") if r["start"] == buyer}
+    finally:
+        store.close()
+
+
+def test_accept_reject_and_undo_from_the_command_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    zen = _load_two_lists(cli_env, tmp_path)
+    listed = run(["matches", "list"], cli_env)
+    assert listed.returncode == 0 and "Shahi Exports Private Limited" in listed.stdout
+    assert "Viettien Garment JSC" in listed.stdout and "address" in listed.stdout and "name" in listed.stdout
+    pending = _pending(cli_env)
+    shahi, viet = pending["Shahi Exports Private Limited"], pending["Viettien Garment JSC"]
+    assert LOWER <= shahi.score < UPPER and shahi.evidence["candidate"]["name"] == "Shahi Exports Pvt. Ltd. Unit 8"
+    assert shahi.evidence["score"]["notes"]
+
+    done = run(["matches", "accept", str(shahi.id)], cli_env)
+    assert done.returncode == 0 and f"merged into {shahi.candidate_id}" in done.stdout, done.stdout + done.stderr
+    done = run(["matches", "reject", str(viet.id)], cli_env)
+    assert done.returncode == 0 and "new factory" in done.stdout
+    zen_links = _links(cli_env, "ZENITH")
+    assert shahi.candidate_id in zen_links and viet.candidate_id not in zen_links and len(zen_links) == 4
+    show = run(["matches", "show", str(shahi.id)], cli_env)
+    assert "accepted" in show.stdout and "Shahi" in show.stdout
+
+    # undo the acceptance: ZENITH's row leaves the factory and waits again
+    done = run(["matches", "undo", str(shahi.id)], cli_env)
+    assert done.returncode == 0 and "1 row(s) wait again" in done.stdout, done.stdout + done.stderr
+    assert shahi.candidate_id not in _links(cli_env, "ZENITH") and shahi.candidate_id in _links(cli_env, "ACME")
+    assert set(_pending(cli_env)) == {"Shahi Exports Private Limited"}
+    done = run(["matches", "undo", str(shahi.id)], cli_env)
+    assert done.returncode == 1 and "no decision to undo" in done.stderr
+    # undo the rejection: the new factory made of that row goes again
+    done = run(["matches", "undo", str(viet.id)], cli_env)
+    assert done.returncode == 0 and "removed" in done.stdout, done.stdout
+    assert len(_links(cli_env, "ZENITH")) == 2
+    for pid in (shahi.id, viet.id):
+        assert run(["matches", "accept", str(pid)], cli_env).returncode == 0
+    assert {shahi.candidate_id, viet.candidate_id} <= _links(cli_env, "ZENITH")
+    # next year's upload asks nothing again
+    done = run(["ingest", str(zen), "--format", "brand-list", "--buyer", "ZENITH", "--reported-on", "2026-03-31",
+                "--replace"], cli_env)
+    assert done.returncode == 0 and "0 rows wait" in done.stdout and "4 continued, 0 ended" in done.stdout, done.stdout
+    history = run(["matches", "history"], cli_env)
+    assert "undo" in history.stdout and "accept" in history.stdout
+    no_traceback(done)
+
+
+def test_split_a_wrong_merge_and_merge_two_nodes_from_the_command_line(cli_env: dict[str, str],
+                                                                      tmp_path: Path) -> None:
+    zen = _load_two_lists(cli_env, tmp_path)
+    # Sunrise was merged automatically: say it was a mistake
+    shared = _links(cli_env, "ACME") & _links(cli_env, "ZENITH")
+    (sunrise,) = [f for f in shared if f.startswith("F-BD-")]
+    shown = run(["matches", "show", sunrise], cli_env)
+    assert shown.returncode == 0 and "SUNRISE KNIT COMPOSITE LIMITED" in shown.stdout
+    with ReviewQueue(Path(cli_env["IMVO_DATA_DIR"]) / "matches.sqlite") as q:
+        rows = {s.name: s.id for s in q.sites_of(sunrise)}
+    done = run(["matches", "split", sunrise, str(rows["SUNRISE KNIT COMPOSITE LIMITED"])], cli_env)
+    assert done.returncode == 0 and "are now the factory" in done.stdout, done.stdout + done.stderr
+    new = done.stdout.split("are now the factory ")[1].split()[0]
+    assert sunrise in _links(cli_env, "ACME") and sunrise not in _links(cli_env, "ZENITH")
+    assert new in _links(cli_env, "ZENITH") and new not in _links(cli_env, "ACME")
+    # the decision is remembered: the next upload keeps them apart
+    assert run(["ingest", str(zen), "--format", "brand-list", "--buyer", "ZENITH"], cli_env).returncode == 0
+    assert sunrise not in _links(cli_env, "ZENITH")
+    # and the two nodes of one factory merged back, provenance kept
+    done = run(["matches", "merge", sunrise, new], cli_env)
+    assert done.returncode == 0 and "provenance kept" in done.stdout, done.stdout + done.stderr
+    assert sunrise in _links(cli_env, "ZENITH")
+    store = store_for(cli_env)
+    try:
+        assert new not in nodes(store, "Factory")
+        zl = [r for r in rels(store, "SOURCES_FROM") if r["start"] == "ZENITH" and r["end"] == sunrise]
+        assert zl and all(r["props"]["source"] == "ZENITH supplier list zenith.csv" for r in zl)
+    finally:
+        store.close()
+    assert run(["ingest", str(zen), "--format", "brand-list", "--buyer", "ZENITH"], cli_env).returncode == 0
+    assert new not in _links(cli_env, "ZENITH") and sunrise in _links(cli_env, "ZENITH")
+    for args, message in ((["merge", sunrise, sunrise], "into itself"), (["merge", sunrise, "NOPE"], "unknown"),
+                          (["split", sunrise, "99999"], "no registered row")):
+        done = run(["matches", *args], cli_env)
+        assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_accept_all_above_a_score(tmp_path: Path) -> None:
+    from imvo.ingest import load_path
+    from imvo.ingest.canonical import ingest_dir
+    from imvo.ingest.matches import accept, list_pairs
     data = tmp_path / "data"
     store = EmbeddedStore(data)
     ingest_dir(store, canonical_dataset(tmp_path / "canon"))
-    load_path(store, ACME, format="brand-list", buyer="ACME", matches=data / "matches.sqlite")
-    result = load_path(store, zenith_xlsx(tmp_path / "z.xlsx"), format="brand-list", buyer="ZENITH",
-                       matches=data / "matches.sqlite")
-    assert result.held == 2
-    code, text = _matches(data, monkeypatch, "accept-all", "--above", "99")
-    assert code == 0 and "no pending pairs" in text
-    code, text = _matches(data, monkeypatch, "accept-all", "--above", str(LOWER))
-    assert code == 0 and text.count("accepted") == 2
+    q = data / "matches.sqlite"
+    load_path(store, ACME, format="brand-list", buyer="ACME", matches=q)
+    zen = tmp_path / "z.csv"
+    zen.write_text(REVIEW_LIST.lstrip())
+    assert load_path(store, zen, format="brand-list", buyer="ZENITH", matches=q).held == 2
+    assert list_pairs(q, above=99) == []
+    out = accept(store, q, [v.pair.id for v in list_pairs(q, above=LOWER)])
+    assert [o.ok for o in out] == [True, True] and list_pairs(q) == []
+
+
+def test_dry_run_and_the_yearly_report_from_the_command_line(cli_env: dict[str, str], tmp_path: Path) -> None:
+    zen = _load_two_lists(cli_env, tmp_path)
+    before = run(["status"], cli_env).stdout
+    done = run(["ingest", str(zen), "--format", "brand-list", "--buyer", "ZENITH", "--reported-on", "2026-03-31",
+                "--replace", "--dry-run"], cli_env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "dry run: nothing was written" in out and "Factory name" in out and "-> site name" in out
+    assert "first rows as read:" in out and "held for review: 2" in out
+    assert "links (would be): 0 added, 2 continued, 0 ended" in out
+    assert run(["status"], cli_env).stdout == before
+    short = tmp_path / "zenith-2026.csv"
+    short.write_text("\n".join(REVIEW_LIST.strip().splitlines()[:2]) + "\n")
+    report = tmp_path / "r.csv"
+    done = run(["ingest", str(short), "--format", "brand-list", "--buyer", "ZENITH", "--reported-on", "2026-03-31",
+                "--replace", "--report", str(report)], cli_env)
+    assert done.returncode == 0 and "0 added, 1 continued, 1 ended" in done.stdout, done.stdout + done.stderr
+    lines = (tmp_path / "r-links.csv").read_text().splitlines()
+    assert lines[0] == "change,buyer,factory_id,factory,since,until,line"
+    assert sorted(x.split(",")[0] for x in lines[1:]) == ["continued", "ended"]

@@ -63,7 +63,7 @@ def test_sample_with_a_buyer(store: GraphStore, tmp_path: Path) -> None:
     assert result.exit_code == 0
     links = rels(store, "SOURCES_FROM")
     assert len(links) == 51 and {r["start"] for r in links} == {"ACME"}
-    assert all(r["props"]["disclosure"] == "public" and r["props"]["source_type"] == "oshub"
+    assert all(r["props"]["disclosure"] == "public" and r["props"]["source_type"] == "oshub"   # OS Hub: public data
                and r["props"]["reported_on"] == dt.date(2024, 1, 31) for r in links)
     with pytest.raises(InvalidInput, match="unknown buyer"):
         load_path(store, sample, format="oshub", buyer="NOBODY", matches=tmp_path / "m.sqlite")
@@ -103,7 +103,7 @@ def test_not_an_oshub_file(store: GraphStore, tmp_path: Path) -> None:
     path.write_text("Factory name,Country\nA,BD\n")
     with pytest.raises(InvalidInput, match="not an Open Supply Hub download"):
         load_path(store, path, format="oshub", matches=tmp_path / "m.sqlite")
-    with pytest.raises(InvalidInput, match="--map applies to --format brand-list"):
+    with pytest.raises(InvalidInput, match="--map and --buyer-column apply to --format brand-list"):
         load_path(store, path, format="oshub", mapping=path, matches=tmp_path / "m.sqlite")
 
 

@@ -234,3 +234,40 @@ def test_clearing_does_not_turn_the_version_back(store: GraphStore) -> None:
     assert store.version() > v
     _seed(store)
     assert store.version() > v + 1
+
+
+def test_the_reads_the_ingest_adapters_use_answer_alike_on_both_backends(store: GraphStore) -> None:
+    """queries/catalogue.py: each ReadQuery's Cypher and its Python twin give these rows."""
+    from imvo.queries.catalogue import (
+        BUYER_LINKS,
+        COMPANY_NAMES,
+        FACTORY_NAMES,
+        SUPPLIERS_FOR_MATCHING,
+        node_props,
+        node_rels,
+    )
+    _seed(store)
+    with store.writer() as s:
+        s.merge_nodes("Supplier", [NodeRow("S1", {"name": "Agent One", "country": "BD", "kind": "agent"})])
+        s.merge_rels("BUYS_VIA", "Company", "Supplier", [RelRow("C1", "S1", {"since": dt.date(2020, 1, 1)})])
+        s.merge_rels("SUPPLIES_FROM", "Supplier", "Factory",
+                     [RelRow("S1", "F1", {"since": dt.date(2020, 1, 1), "buyer": "C1", "disclosure": "public"})])
+    links = store.read(BUYER_LINKS, buyers=["C1"])
+    assert [(r["type"], r["start"], r["end"], r["props"].get("since")) for r in links] == [
+        ("BUYS_VIA", "C1", "S1", dt.date(2020, 1, 1)),
+        ("SOURCES_FROM", "C1", "F1", dt.date(2015, 1, 1)), ("SOURCES_FROM", "C1", "F1", dt.date(2020, 1, 1)),
+        ("SUPPLIES_FROM", "S1", "F1", dt.date(2020, 1, 1))]
+    assert links[1]["props"]["key"] == "2015-01-01" and links[1]["props"]["until"] == dt.date(2019, 1, 1)
+    assert store.read(BUYER_LINKS, buyers=["C2"]) == [{"type": "SOURCES_FROM", "start": "C2", "end": "F1",
+                                                       "props": {"disclosure": "confidential", "key": ""}}]
+    rows = store.read(node_rels("Factory"), id="F1")
+    assert [(r["type"], r["out"], r["label"], r["other"]) for r in rows] == [
+        ("LOCATED_IN", True, "Country", "BD"), ("SOURCES_FROM", False, "Company", "C1"),
+        ("SOURCES_FROM", False, "Company", "C1"), ("SOURCES_FROM", False, "Company", "C2"),
+        ("SUPPLIES_FROM", False, "Supplier", "S1")]
+    assert store.read(node_props("Factory"), ids=["F1", "F404"]) == [
+        {"n": {"id": "F1", "name": "Knit Ltd", "country": "BD", "workers": 900, "products": ["knitwear", "tops"],
+               "lat": 23.8}}]
+    assert store.read(FACTORY_NAMES, ids=["F1"]) == [{"id": "F1", "name": "Knit Ltd"}]
+    assert store.read(SUPPLIERS_FOR_MATCHING) == [{"id": "S1", "name": "Agent One", "kind": "agent"}]
+    assert [r["id"] for r in store.read(COMPANY_NAMES)] == ["C1", "C2"]
