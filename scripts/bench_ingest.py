@@ -20,6 +20,7 @@ The machine is shared: its load average is recorded before and after each run.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import json
 import os
@@ -207,7 +208,7 @@ def _one_list(folder: Path, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     with open(folder / "sourcing.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    buyer = max({r["buyer_id"] for r in rows}, key=lambda b: sum(1 for r in rows if r["buyer_id"] == b))
+    buyer = collections.Counter(r["buyer_id"] for r in rows).most_common(1)[0][0]   # the largest buyer
     mine = [r for r in rows if r["buyer_id"] == buyer]
     for r in mine:
         r["source"] = "yearly update"
