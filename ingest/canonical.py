@@ -17,6 +17,7 @@ from typing import Any
 from imvo.graph.model import PARTY_LABELS, RISKS, Prop, node_type, rel_type
 from imvo.graph.store import GraphStore, Writer
 from imvo.kernel.errors import InvalidInput
+from imvo.queries.grievance_status import event_id
 
 from .loader import LoadResult, NodeFact, Progress, Record, Ref, Reject, RelFact, load_records, no_gc, write_report
 from .tables import read_table
@@ -115,6 +116,8 @@ FILES: tuple[FileSpec, ...] = (
                                 _n("Grievance", "filed_on"), _n("Grievance", "status"),
                                 _id("Union", "NGO", col="filed_by", required=False),
                                 _n("Grievance", "summary")), label="Grievance"),
+    FileSpec("grievance_events.csv", (_id("Grievance", col="grievance_id"), _n("GrievanceEvent", "status"),
+                                      _n("GrievanceEvent", "on"), _n("GrievanceEvent", "note"))),
 )
 _SPECS = {f.name: f for f in FILES}
 
@@ -346,6 +349,15 @@ def _grievance(rec: Record, v: dict[str, Any]) -> None:
         _rel(rec, "FILED", ("Union", "NGO"), v["filed_by"], "Grievance", v["id"], source_text="grievances.csv")
 
 
+def _grievance_event(rec: Record, v: dict[str, Any]) -> None:
+    """A step of the complaints mechanism: one event node per grievance, status and date (a reload
+    updates its note, never duplicates it)."""
+    eid = event_id(v["grievance_id"], v["status"], v["on"])
+    rec.nodes.append(NodeFact("GrievanceEvent", eid, _pick(v, "status", "on", "note")))
+    _rel(rec, "HAS_EVENT", "Grievance", v["grievance_id"], "GrievanceEvent", eid,
+         source_text="grievance_events.csv", unique=True)
+
+
 _BUILDERS: dict[str, Callable[[Record, dict[str, Any]], None]] = {
     "countries.csv": _country,
     "covenants.csv": _covenant,
@@ -361,6 +373,7 @@ _BUILDERS: dict[str, Callable[[Record, dict[str, Any]], None]] = {
     "union_presence.csv": _presence,
     "investments.csv": _investment,
     "grievances.csv": _grievance,
+    "grievance_events.csv": _grievance_event,
 }
 
 
