@@ -118,6 +118,8 @@ FILES: tuple[FileSpec, ...] = (
                                 _n("Grievance", "summary")), label="Grievance"),
     FileSpec("grievance_events.csv", (_id("Grievance", col="grievance_id"), _n("GrievanceEvent", "status"),
                                       _n("GrievanceEvent", "on"), _n("GrievanceEvent", "note"))),
+    FileSpec("grievance_forwards.csv", (_id("Grievance", col="grievance_id"), _id("Company", col="company_id"),
+                                        _r("FORWARDED_TO", "on"))),
 )
 _SPECS = {f.name: f for f in FILES}
 
@@ -358,6 +360,13 @@ def _grievance_event(rec: Record, v: dict[str, Any]) -> None:
          source_text="grievance_events.csv", unique=True)
 
 
+def _grievance_forward(rec: Record, v: dict[str, Any]) -> None:
+    """The secretariat's record of a buyer it informed of a grievance (what `imvo grievances forward`
+    writes); confidential: see docs/access.md#grievances."""
+    _rel(rec, "FORWARDED_TO", "Grievance", v["grievance_id"], "Company", v["company_id"], {"on": v["on"]},
+         "grievance_forwards.csv", unique=True)
+
+
 _BUILDERS: dict[str, Callable[[Record, dict[str, Any]], None]] = {
     "countries.csv": _country,
     "covenants.csv": _covenant,
@@ -374,6 +383,7 @@ _BUILDERS: dict[str, Callable[[Record, dict[str, Any]], None]] = {
     "investments.csv": _investment,
     "grievances.csv": _grievance,
     "grievance_events.csv": _grievance_event,
+    "grievance_forwards.csv": _grievance_forward,
 }
 
 
