@@ -480,6 +480,15 @@ def score_opportunity(signatory_buyers: int, combined_share: float | None, risk_
     has a collective agreement``.  :func:`joint_action_opportunities` computes
     the same sum for all candidates at once.
 
+    Organisations active in the factory's country (an embassy first) are listed
+    with each opportunity (``organisations``) but do not enter the score: an
+    embassy's presence is the same for every factory of a country, so it would
+    only lift whole countries (already weighed by the risk level), and the
+    score ranks what buyers can do together at a factory.  How long its
+    grievances have been open (``oldest_open_grievance_days``) is shown, not
+    scored, for the same reason the count of open grievances is capped: the
+    ranking should not be driven by one old complaint.
+
     >>> score_opportunity(3, 0.5, "high", 1, 1, False)
     16.5
     """

@@ -45,6 +45,10 @@ def _g(server: LiveServer, token: str | None, gid: str = "G001", as_of: str = "2
 
 @pytest.fixture
 def sample_server(sample_store: GraphStore) -> Any:
+    # warm the leverage index and the queries a cold Neo4j compiles first (not the subject here: the
+    # request time limit is)
+    joint_action_opportunities(sample_store, SECRETARIAT, risk="health_safety", first=50,
+                               as_of=dt.date(2026, 6, 30))
     with LiveServer(sample_store, tokens=TOKENS) as server:
         yield server
 
