@@ -173,7 +173,7 @@ RETURN f.id AS id, f.country AS country,
 # ---------------------------------------------------------------------------
 
 def _active_in_py(view: GraphView) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for label in ("NGO", "Organisation"):
         cols = view.edge_columns("ACTIVE_IN", [], source=label)
         props = nodes_of(view, label, cols["start"])

@@ -231,14 +231,14 @@ def factory_page(store: GraphStore, viewer: Viewer, factory_id: str, as_of: dt.d
     for e in griev:
         g, st = e.node, steps.get(e.node.id)
         status = st.status if st else g.props.get("status")
-        row: list[Cell] = [Link(g.id, href("Grievance", g.id), g.id), _risk_link(g.props.get("risk")),
-                           _d(g.props.get("filed_on")), _d(status),
-                           _d(open_days(g.props.get("filed_on"), as_of) if is_open(status) else None),
-                           "; ".join(f"{x.status} {x.on.isoformat()}" for x in st.events) if st else None,
-                           _d(g.props.get("summary"))]
+        cells: list[Cell] = [Link(g.id, href("Grievance", g.id), g.id), _risk_link(g.props.get("risk")),
+                             _d(g.props.get("filed_on")), _d(status),
+                             _d(open_days(g.props.get("filed_on"), as_of) if is_open(status) else None),
+                             "; ".join(f"{x.status} {x.on.isoformat()}" for x in st.events) if st else None,
+                             _d(g.props.get("summary"))]
         if viewer.role == "company":
-            row.insert(6, _d(st.informed if st else None))
-        rows.append(row)
+            cells.insert(6, _d(st.informed if st else None))
+        rows.append(cells)
     page.tables.append(Table("grievances", "Grievances", cols, rows,
                              note="Open for: days from filing to this date while neither resolved nor rejected. "
                                   "Steps of the complaints mechanism as recorded by the secretariat."))
