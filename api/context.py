@@ -41,6 +41,19 @@ class Context(BaseContext):
             self._loaders[key] = DataLoader(load_fn=load)
         return self._loaders[key]
 
+    def grievance_loader(self) -> DataLoader[str, Any]:
+        """Batched complaints-mechanism facts (events, current status, whom the viewer may learn was
+        informed), cut to the viewer by :mod:`imvo.queries.grievances`."""
+        key = ("grievance-facts",)
+        if key not in self._loaders:
+            from imvo.queries.grievances import facts
+
+            async def load(ids: list[str]) -> list[Any]:
+                found = await in_thread(facts, self.store, self.viewer, ids)
+                return [found.get(i) for i in ids]
+            self._loaders[key] = DataLoader(load_fn=load)
+        return self._loaders[key]
+
     def edge_loader(self, label: str, type_: str, direction: Direction,
                     as_of: dt.date | None = None) -> DataLoader[str, list[Edge]]:
         """Batched neighbours: all ids asked in one tick cost one store round trip."""

@@ -97,6 +97,11 @@ class FactoryLeverage:
     other_buyers: Optional[int] = strawberry.field(
         default=None, description="at least this many further active signatory buyers the viewer cannot "
                                   "see (published snapshot, disclosure control); null: withheld")
+    organisations: list[Organisation] = strawberry.field(
+        default_factory=list, description="organisations active in the factory's country (embassies first, "
+                                          "then by name), with their kind")
+    oldest_open_grievance_days: Optional[int] = strawberry.field(
+        default=None, description="days the longest-open of the open grievances has been open on asOf")
 
 
 @strawberry.type(description="A factory ranked for joint action on a risk.")
@@ -110,6 +115,12 @@ class Opportunity:
     unions: list[TradeUnion]
     ngos: list[NGO]
     score: float = strawberry.field(description="see queries.core.score_opportunity")
+    organisations: list[Organisation] = strawberry.field(
+        default_factory=list, description="organisations active in the factory's country (embassies first, "
+                                          "then by name), with their kind; not part of the score")
+    oldest_open_grievance_days: Optional[int] = strawberry.field(
+        default=None, description="days the longest-open of openGrievances (about the risk) has been open on "
+                                  "asOf")
 
 
 @strawberry.type(description="Facts about one country.")
@@ -273,7 +284,8 @@ class Query:
             unions=[entity(u.union) for u in r.unions],
             union_presence=[_presence(u, r.factory) for u in r.unions],
             ngos=[entity(n) for n in r.ngos], open_grievances=[entity(g) for g in r.open_grievances],
-            other_buyers=r.other_buyers)
+            other_buyers=r.other_buyers, organisations=[entity(o) for o in r.organisations],
+            oldest_open_grievance_days=r.oldest_open_grievance_days)
 
     @strawberry.field(description="Factories with at least two signatory buyers, ranked by a score that "
                                   "rises with the number of signatory buyers, their combined share, the "
@@ -289,7 +301,8 @@ class Query:
                             signatory_buyer_count=o.signatory_buyer_count, combined_share=o.combined_share,
                             risk_level=o.risk_level, open_grievances=[entity(g) for g in o.open_grievances],
                             unions=[entity(u.union) for u in o.unions], ngos=[entity(n) for n in o.ngos],
-                            score=o.score) for o in rows]
+                            score=o.score, organisations=[entity(x) for x in o.organisations],
+                            oldest_open_grievance_days=o.oldest_open_grievance_days) for o in rows]
 
     # -- lookups -----------------------------------------------------------------
     @strawberry.field

@@ -407,6 +407,54 @@ class Grievance:
         edges = await _edges(info, "Grievance", self.id, "FILED", "in")
         return entity(edges[0].node) if edges else None
 
+    # -- the complaints mechanism (docs/access.md#grievances) -----------------------------------
+    @strawberry.field(description="The current status: the latest event's (received, admissible, forwarded, "
+                                  "in_dialogue, resolved, rejected), else `status` as grievances.csv gives it.")
+    async def current_status(self, info: Info[Context, None]) -> Optional[str]:
+        f = await info.context.grievance_loader().load(self.id)
+        return f.status if f is not None else self.status  # type: ignore[attr-defined]
+
+    @strawberry.field(description="True while the current status is neither resolved nor rejected.")
+    async def is_open(self, info: Info[Context, None]) -> bool:
+        from imvo.queries.grievance_status import is_open
+        return is_open(await self.current_status(info))
+
+    @strawberry.field(description="Days the grievance has been open on asOf (default today): from filing "
+                                  "to asOf; null once resolved or rejected, or before it was filed.")
+    async def open_days(self, info: Info[Context, None], as_of: Optional[dt.date] = None) -> Optional[int]:
+        from imvo.queries.args import as_of as day_of
+        from imvo.queries.grievance_status import is_open
+        from imvo.queries.grievances import open_days
+        if not is_open(await self.current_status(info)):
+            return None
+        return open_days(self.filed_on, day_of(as_of))  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Its steps through the complaints mechanism, oldest first; the notes are "
+                                  "the secretariat's only (null for every other role).")
+    async def events(self, info: Info[Context, None]) -> list[GrievanceEvent]:
+        f = await info.context.grievance_loader().load(self.id)
+        return [GrievanceEvent(status=e.status, on=e.on, note=e.note) for e in (f.events if f else [])]
+
+    @strawberry.field(description="The signatory buyers the secretariat forwarded it to: all of them for the "
+                                  "secretariat, at most the company itself for a company, none for the public.")
+    async def forwarded_to(self, info: Info[Context, None]) -> list[Company]:
+        f = await info.context.grievance_loader().load(self.id)
+        ids = f.forwarded_to if f else []
+        return [entity(n) for i in ids if (n := await info.context.node_loader("Company").load(i)) is not None]
+
+    @strawberry.field(description="For a company: whether it was one of the buyers informed; null for the "
+                                  "secretariat and the public.")
+    async def informed(self, info: Info[Context, None]) -> Optional[bool]:
+        f = await info.context.grievance_loader().load(self.id)
+        return f.informed if f is not None else None
+
+
+@strawberry.type(description="A step of a grievance through the complaints mechanism.")
+class GrievanceEvent:
+    status: str
+    on: dt.date
+    note: Optional[str] = strawberry.field(default=None, description="the secretariat's only")
+
 
 Party = Annotated[Union[Company, TradeUnion, NGO, Organisation], strawberry.union("Party")]
 Actor = Annotated[Union[Company, Supplier, Factory, TradeUnion, NGO, Organisation],

@@ -39,12 +39,15 @@ SAMPLE_DIR = PROJECT_ROOT / "samples" / "demo"
 
 
 def _register_subcommands() -> None:
+    from .grievances import grievances_app
     from .matches import matches_app
     from .token import token_app
     from .view import view_command
     app.command("view", help="Write a network view (the page the API serves) to an HTML file.")(view_command)
     app.add_typer(matches_app, name="matches", help="Review queue of uncertain factory matches.")
     app.add_typer(token_app, name="token", help="API tokens as hashes, for IMVO_API_TOKENS.")
+    app.add_typer(grievances_app, name="grievances",
+                  help="The complaints mechanism (the secretariat): show, record steps, forward.")
 
 
 _register_subcommands()

@@ -17,6 +17,9 @@ __all__ = [
     "ACTOR_LABELS",
     "DISCLOSURES",
     "ENVIRONMENTAL_RISKS",
+    "GRIEVANCE_CLOSED",
+    "GRIEVANCE_FILE_STATUSES",
+    "GRIEVANCE_STATUSES",
     "INTERNAL_LABELS",
     "INTERNAL_RELS",
     "NODES",
@@ -40,6 +43,12 @@ SOCIAL_RISKS = ("human_rights", "forced_labour", "child_labour", "discrimination
                 "health_safety", "excessive_hours", "job_insecurity", "freedom_of_association")
 ENVIRONMENTAL_RISKS = ("air_pollution", "water_scarcity", "resource_depletion")
 RISKS = SOCIAL_RISKS + ENVIRONMENTAL_RISKS
+#: the steps of the complaints mechanism, in process order (grievance_events.csv, docs/access.md)
+GRIEVANCE_STATUSES = ("received", "admissible", "forwarded", "in_dialogue", "resolved", "rejected")
+#: what grievances.csv's status accepts: the old open/resolved and every step
+GRIEVANCE_FILE_STATUSES = ("open", *GRIEVANCE_STATUSES)
+#: statuses of a grievance that is no longer open
+GRIEVANCE_CLOSED = ("resolved", "rejected")
 #: disclosure levels of a sourcing link (docs/access.md): confidential is the default, also for a blank
 DISCLOSURES = ("confidential", "covenant", "public")
 
@@ -140,8 +149,14 @@ NODES: tuple[NodeType, ...] = (
              "A social or environmental risk named by the covenants."),
     NodeType("Grievance", (
         Prop("risk", required=True, enum=RISKS), Prop("filed_on", "date", required=True),
-        Prop("status", required=True, enum=("open", "resolved")), Prop("summary"),
+        Prop("status", required=True, enum=GRIEVANCE_FILE_STATUSES,
+             doc="the status grievances.csv gives; the current status is the latest event's"),
+        Prop("summary"),
     ), "A complaint about a factory."),
+    NodeType("GrievanceEvent", (
+        Prop("status", required=True, enum=GRIEVANCE_STATUSES), Prop("on", "date", required=True),
+        Prop("note", doc="shown to the secretariat only (it may name buyers)"),
+    ), "A step of a grievance through the complaints mechanism; id is grievance_id|status|on."),
     NodeType("Snapshot", (
         Prop("as_of", "date", required=True, doc="the date the counts describe"),
         Prop("published_on", "date", doc="when the secretariat published it"),
@@ -150,8 +165,8 @@ NODES: tuple[NodeType, ...] = (
 )
 
 #: facts the store keeps for the query layer, never navigated or drawn as such
-INTERNAL_LABELS = ("Snapshot",)
-INTERNAL_RELS = ("COUNTS",)
+INTERNAL_LABELS = ("Snapshot", "GrievanceEvent")
+INTERNAL_RELS = ("COUNTS", "HAS_EVENT", "FORWARDED_TO")
 ACTOR_LABELS = ("Company", "Supplier", "Factory", "Union", "NGO", "Organisation")
 PARTY_LABELS = ("Company", "Union", "NGO", "Organisation")
 
@@ -184,6 +199,10 @@ RELS: tuple[RelType, ...] = (
     RelType("CONCERNS", ("Grievance",), ("Factory",), (SOURCE,)),
     RelType("ABOUT", ("Grievance",), ("Risk",), (SOURCE,)),
     RelType("FILED", ("Union", "NGO"), ("Grievance",), (SOURCE,)),
+    RelType("HAS_EVENT", ("Grievance",), ("GrievanceEvent",), (SOURCE,)),
+    # which active signatory buyers of the factory the secretariat informed (imvo grievances forward):
+    # never navigated; the query layer shows a company only whether it was one of them
+    RelType("FORWARDED_TO", ("Grievance",), ("Company",), (Prop("on", "date", required=True), SOURCE)),
     RelType("COUNTS", ("Snapshot",), ("Factory",),
             (Prop("covenant", required=True, doc="a covenant id, or '*' for any covenant"),
              Prop("buyers", "int", required=True, lo=0, doc="active signatory buyers on the snapshot's date")),

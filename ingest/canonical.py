@@ -17,6 +17,7 @@ from typing import Any
 from imvo.graph.model import PARTY_LABELS, RISKS, Prop, node_type, rel_type
 from imvo.graph.store import GraphStore, Writer
 from imvo.kernel.errors import InvalidInput
+from imvo.queries.grievance_status import event_id
 
 from .loader import LoadResult, NodeFact, Progress, Record, Ref, Reject, RelFact, load_records, no_gc, write_report
 from .tables import read_table
@@ -115,6 +116,10 @@ FILES: tuple[FileSpec, ...] = (
                                 _n("Grievance", "filed_on"), _n("Grievance", "status"),
                                 _id("Union", "NGO", col="filed_by", required=False),
                                 _n("Grievance", "summary")), label="Grievance"),
+    FileSpec("grievance_events.csv", (_id("Grievance", col="grievance_id"), _n("GrievanceEvent", "status"),
+                                      _n("GrievanceEvent", "on"), _n("GrievanceEvent", "note"))),
+    FileSpec("grievance_forwards.csv", (_id("Grievance", col="grievance_id"), _id("Company", col="company_id"),
+                                        _r("FORWARDED_TO", "on"))),
 )
 _SPECS = {f.name: f for f in FILES}
 
@@ -346,6 +351,22 @@ def _grievance(rec: Record, v: dict[str, Any]) -> None:
         _rel(rec, "FILED", ("Union", "NGO"), v["filed_by"], "Grievance", v["id"], source_text="grievances.csv")
 
 
+def _grievance_event(rec: Record, v: dict[str, Any]) -> None:
+    """A step of the complaints mechanism: one event node per grievance, status and date (a reload
+    updates its note, never duplicates it)."""
+    eid = event_id(v["grievance_id"], v["status"], v["on"])
+    rec.nodes.append(NodeFact("GrievanceEvent", eid, _pick(v, "status", "on", "note")))
+    _rel(rec, "HAS_EVENT", "Grievance", v["grievance_id"], "GrievanceEvent", eid,
+         source_text="grievance_events.csv", unique=True)
+
+
+def _grievance_forward(rec: Record, v: dict[str, Any]) -> None:
+    """The secretariat's record of a buyer it informed of a grievance (what `imvo grievances forward`
+    writes); confidential: see docs/access.md#grievances."""
+    _rel(rec, "FORWARDED_TO", "Grievance", v["grievance_id"], "Company", v["company_id"], {"on": v["on"]},
+         "grievance_forwards.csv", unique=True)
+
+
 _BUILDERS: dict[str, Callable[[Record, dict[str, Any]], None]] = {
     "countries.csv": _country,
     "covenants.csv": _covenant,
@@ -361,6 +382,8 @@ _BUILDERS: dict[str, Callable[[Record, dict[str, Any]], None]] = {
     "union_presence.csv": _presence,
     "investments.csv": _investment,
     "grievances.csv": _grievance,
+    "grievance_events.csv": _grievance_event,
+    "grievance_forwards.csv": _grievance_forward,
 }
 
 

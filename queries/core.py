@@ -15,8 +15,9 @@ networkx over the store; the test suite checks both agree.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ from imvo.kernel import audit
 from . import args
 from .access import Viewer
 from .base import Node, nodes_by_id
+from .grievance_status import OPEN_CYPHER, is_open, status_in_view
 from .leverage import LEVELS, LeverageIndex, day, index_for
 
 __all__ = [
@@ -43,9 +45,11 @@ __all__ = [
     "SharedPage",
     "UnionPresence",
     "co_buyers",
+    "country_parties",
     "factory_context",
     "factory_leverage",
     "joint_action_opportunities",
+    "oldest_open_days",
     "score_opportunity",
     "shared_factories",
     "shared_factories_page",
@@ -93,6 +97,7 @@ class FactoryContext:
     ngos: list[Node]
     open_grievances: list[Node]
     risk_levels: dict[str, str]
+    organisations: list[Node] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,8 @@ class FactoryLeverage:
     ngos: list[Node]
     open_grievances: list[Node]
     other_buyers: int | None = None
+    organisations: list[Node] = field(default_factory=list)   # active in the country, embassies first
+    oldest_open_grievance_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,8 @@ class Opportunity:
     unions: list[UnionPresence]
     ngos: list[Node]
     score: float
+    organisations: list[Node] = field(default_factory=list)   # active in the country, embassies first
+    oldest_open_grievance_days: int | None = None              # of the open grievances about the risk
 
 
 # ---------------------------------------------------------------------------
@@ -129,35 +138,96 @@ class Opportunity:
 def _context_py(view: GraphView, *, ids: Sequence[str], as_of: dt.date,
                 risk: str | None) -> list[dict[str, Any]]:
     rows = []
-    by_country: dict[str, tuple[list[dict[str, Any]], list[str]]] = {}   # once per country
+    by_country: dict[str, list[str]] = {}   # once per country
     for fid in ids:
         factory = view.node("Factory", fid)
         if factory is None:
             continue
         country = str(factory.get("country") or "")
         if country not in by_country:
-            by_country[country] = (
-                [n for _, label, n in view.inc("Country", country, "ACTIVE_IN") if label == "NGO"],
-                [p["level"] for p, _, r in view.out("Country", country, "HAS_RISK") if r["id"] == risk])
-        ngos, levels = by_country[country]
+            by_country[country] = [p["level"] for p, _, r in view.out("Country", country, "HAS_RISK")
+                                   if r["id"] == risk]
+        levels = by_country[country]
         unions = [{"union": u, "members": p.get("members"), "has_cba": p.get("has_cba")}
                   for p, _, u in view.inc("Factory", fid, "REPRESENTS")]
         griev = [g for _, _, g in view.inc("Factory", fid, "CONCERNS")
-                 if g.get("status") == "open" and g.get("filed_on") is not None and g["filed_on"] <= as_of]
-        rows.append({"id": fid, "unions": unions, "ngos": [dict(n) for n in ngos], "grievances": griev,
+                 if g.get("filed_on") is not None and g["filed_on"] <= as_of and is_open(status_in_view(view, g))]
+        rows.append({"id": fid, "country": factory.get("country"), "unions": unions, "grievances": griev,
                      "risk_levels": list(levels)})
     return rows
 
 
-CONTEXT = ReadQuery("factory_context", """
+CONTEXT = ReadQuery("factory_context", f"""
 UNWIND $ids AS fid
-MATCH (f:Factory {id: fid})
-RETURN f.id AS id,
-  [(u:Union)-[r:REPRESENTS]->(f) | {union: u {.*}, members: r.members, has_cba: r.has_cba}] AS unions,
-  [(n:NGO)-[:ACTIVE_IN]->(:Country {id: f.country}) | n {.*}] AS ngos,
-  [(g:Grievance)-[:CONCERNS]->(f) WHERE g.status = 'open' AND g.filed_on <= $as_of | g {.*}] AS grievances,
-  [(:Country {id: f.country})-[h:HAS_RISK]->(k:Risk) WHERE k.id = $risk | h.level] AS risk_levels
+MATCH (f:Factory {{id: fid}})
+RETURN f.id AS id, f.country AS country,
+  [(u:Union)-[r:REPRESENTS]->(f) | {{union: u {{.*}}, members: r.members, has_cba: r.has_cba}}] AS unions,
+  [(g:Grievance)-[:CONCERNS]->(f) WHERE g.filed_on <= $as_of AND {OPEN_CYPHER} | g {{.*}}] AS grievances,
+  [(:Country {{id: f.country}})-[h:HAS_RISK]->(k:Risk) WHERE k.id = $risk | h.level] AS risk_levels
 """, _context_py)
+
+
+# ---------------------------------------------------------------------------
+# NGOs and organisations active in a country: read once per store version, looked up per country
+# (walking a country's relationships for every factory asked was most of factoryLeverage's time)
+# ---------------------------------------------------------------------------
+
+def _active_in_py(view: GraphView) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for label in ("NGO", "Organisation"):
+        cols = view.edge_columns("ACTIVE_IN", [], source=label)
+        props = nodes_of(view, label, cols["start"])
+        rows.extend({"country": c, "label": label, "n": props[i]}
+                    for i, c in zip(cols["start"], cols["end"], strict=True) if i in props)
+    rows.sort(key=lambda r: (r["label"], r["country"], r["n"]["id"]))
+    return rows
+
+
+def nodes_of(view: GraphView, label: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    return {i: n for i in dict.fromkeys(ids) if (n := view.node(label, i)) is not None}
+
+
+ACTIVE_IN = ReadQuery("active_in_countries", """
+MATCH (n:NGO|Organisation)-[:ACTIVE_IN]->(c:Country)
+WITH c.id AS country, labels(n)[0] AS label, n
+RETURN country, label, n {.*} AS n ORDER BY label, country, n.id
+""", _active_in_py)
+
+
+@dataclass(frozen=True)
+class CountryParties:
+    version: int
+    ngos: dict[str, list[Node]]
+    organisations: dict[str, list[Node]]
+
+
+_PARTIES: weakref.WeakKeyDictionary[GraphStore, CountryParties] = weakref.WeakKeyDictionary()
+
+
+def _org_order(n: Node) -> tuple[int, str, str]:
+    """Embassies first (the covenants' 'embassy that talks to the national government'), then by name."""
+    return (0 if n.props.get("kind") == "embassy" else 1, str(n.name or "").lower(), n.id)
+
+
+def country_parties(store: GraphStore) -> CountryParties:
+    """NGOs (by id) and organisations (embassies first, then by name) active in each country, for the
+    store's current version (one read per version, kept like the leverage index)."""
+    version = store.version()
+    cached = _PARTIES.get(store)
+    if cached is not None and cached.version == version:
+        return cached
+    ngos: dict[str, dict[str, Node]] = {}
+    orgs: dict[str, dict[str, Node]] = {}
+    for r in store.read(ACTIVE_IN):
+        into = ngos if r["label"] == "NGO" else orgs
+        into.setdefault(str(r["country"]), {})[r["n"]["id"]] = Node.of(r["label"], r["n"])
+    built = CountryParties(
+        version,
+        {c: sorted(v.values(), key=lambda n: n.id) for c, v in ngos.items()},
+        {c: sorted(v.values(), key=_org_order) for c, v in orgs.items()})
+    if store.version() == version:
+        _PARTIES[store] = built
+    return built
 
 
 RISK_LEVEL_WEIGHT = LEVELS
@@ -173,15 +243,28 @@ def factory_context(store: GraphStore, ids: Sequence[str], *, as_of: dt.date,
     if not ids:
         return {}
     rows = store.read(CONTEXT, ids=list(ids), as_of=as_of, risk=risk)
+    parties = country_parties(store)
     out = {}
     for r in rows:
         unions = sorted((UnionPresence(Node.of("Union", u["union"]), u.get("members"), u.get("has_cba"))
                          for u in r["unions"]), key=lambda u: u.union.id)
-        ngos = sorted({n["id"]: Node.of("NGO", n) for n in r["ngos"]}.values(), key=lambda n: n.id)
+        country = str(r.get("country") or "")
         griev = sorted((Node.of("Grievance", g) for g in r["grievances"]), key=lambda g: g.id)
         levels = {risk: max(r["risk_levels"], key=_level_weight)} if r["risk_levels"] and risk else {}
-        out[r["id"]] = FactoryContext(r["id"], unions, ngos, griev, levels)
+        out[r["id"]] = FactoryContext(r["id"], unions, list(parties.ngos.get(country, [])), griev, levels,
+                                      list(parties.organisations.get(country, [])))
     return out
+
+
+def oldest_open_days(grievances: Sequence[Node], as_of: dt.date) -> int | None:
+    """How long the longest-open of these (open) grievances has been open on ``as_of``, in days.
+
+    >>> oldest_open_days([Node("Grievance", "G1", {"filed_on": dt.date(2026, 1, 1)})], dt.date(2026, 1, 11))
+    10
+    """
+    days = [(as_of - g.props["filed_on"]).days for g in grievances
+            if isinstance(g.props.get("filed_on"), dt.date) and g.props["filed_on"] <= as_of]
+    return max(days) if days else None
 
 
 # ---------------------------------------------------------------------------
@@ -379,7 +462,8 @@ def factory_leverage(store: GraphStore, viewer: Viewer, *, factory_id: str,
     other = _other_buyers(store, viewer, idx, as_of, None, [factory_id]).get(factory_id)
     return FactoryLeverage(factory, [names[idx.companies[int(c)]] for c in buyers],
                            [names[idx.companies[int(c)]] for c in signatory], len(buyers), len(signatory),
-                           share, ctx.unions, ctx.ngos, ctx.open_grievances, other)
+                           share, ctx.unions, ctx.ngos, ctx.open_grievances, other, ctx.organisations,
+                           oldest_open_days(ctx.open_grievances, as_of))
 
 
 # ---------------------------------------------------------------------------
@@ -395,6 +479,15 @@ def score_opportunity(signatory_buyers: int, combined_share: float | None, risk_
     (at most 3 counted) + 2 when a union represents workers + 1 more when it
     has a collective agreement``.  :func:`joint_action_opportunities` computes
     the same sum for all candidates at once.
+
+    Organisations active in the factory's country (an embassy first) are listed
+    with each opportunity (``organisations``) but do not enter the score: an
+    embassy's presence is the same for every factory of a country, so it would
+    only lift whole countries (already weighed by the risk level), and the
+    score ranks what buyers can do together at a factory.  How long its
+    grievances have been open (``oldest_open_grievance_days``) is shown, not
+    scored, for the same reason the count of open grievances is capped: the
+    ranking should not be driven by one old complaint.
 
     >>> score_opportunity(3, 0.5, "high", 1, 1, False)
     16.5
@@ -450,5 +543,6 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
         out.append(Opportunity(factories[fid], buyers, len(buyers), combined,
                                _LEVEL_NAMES.get(int(level[i])), griev, c.unions, c.ngos,
                                score_opportunity(len(buyers), combined, _LEVEL_NAMES.get(int(level[i])),
-                                                 int(grievances[i]), int(unions[i]), bool(cba[i]))))
+                                                 int(grievances[i]), int(unions[i]), bool(cba[i])),
+                               c.organisations, oldest_open_days(griev, as_of)))
     return out

@@ -34,6 +34,7 @@ from imvo.graph.model import RISKS
 from imvo.graph.store import GraphStore, GraphView, ReadQuery
 
 from .access import Viewer
+from .grievance_status import OPEN_CYPHER, current_statuses, is_open
 
 __all__ = [
     "CONFIDENTIAL",
@@ -112,13 +113,14 @@ def _feed_unions_py(view: GraphView) -> list[dict[str, Any]]:
 
 
 def _feed_grievances_py(view: GraphView) -> list[dict[str, Any]]:
-    g = view.node_columns("Grievance", ["status", "risk", "filed_on"])
-    about = {i: (st, r, f) for i, st, r, f in zip(g["id"], g["status"], g["risk"], g["filed_on"], strict=True)}
+    g = view.node_columns("Grievance", ["risk", "filed_on"])
+    current = current_statuses(view)
+    about = {i: (current.get(i), r, f) for i, r, f in zip(g["id"], g["risk"], g["filed_on"], strict=True)}
     cols = view.edge_columns("CONCERNS", [])
     factory, risk, filed = [], [], []
     for gid, fid in zip(cols["start"], cols["end"], strict=True):
         status, r, on = about.get(gid, (None, None, None))
-        if status == "open":
+        if gid in about and is_open(status):
             factory.append(fid)
             risk.append(r or "")
             filed.append(on or "")
@@ -162,8 +164,8 @@ RETURN collect(c.id) AS company, collect(v.id) AS covenant,
 MATCH (:Union)-[r:REPRESENTS]->(f:Factory)
 RETURN collect(f.id) AS factory, collect(coalesce(r.has_cba, false)) AS cba
 """, _feed_unions_py),
-    "grievances": ReadQuery("feed_grievances", """
-MATCH (g:Grievance)-[:CONCERNS]->(f:Factory) WHERE g.status = 'open'
+    "grievances": ReadQuery("feed_grievances", f"""
+MATCH (g:Grievance)-[:CONCERNS]->(f:Factory) WHERE {OPEN_CYPHER}
 RETURN collect(f.id) AS factory, collect(coalesce(g.risk, '')) AS risk,
   collect(coalesce(toString(g.filed_on), '')) AS filed
 """, _feed_grievances_py),

@@ -88,7 +88,14 @@ def _edges_query(label: str, type_: str, direction: Direction) -> ReadQuery:
 
 def _visible(viewer: Viewer, type_: str, label: str, direction: Direction, anchor: str,
              rel: dict[str, Any], other: Node, co_signatories: frozenset[str]) -> bool:
-    if type_ not in CONFIDENTIAL_RELS or viewer.is_secretariat:
+    if viewer.is_secretariat:
+        return True
+    if type_ == "FORWARDED_TO":          # whom a grievance was forwarded to: a company sees only itself
+        company = other.id if direction == "out" else anchor
+        return viewer.role == "company" and company == viewer.company_id
+    if type_ == "HAS_EVENT":             # the steps: through imvo.queries.grievances (notes hidden there)
+        return False
+    if type_ not in CONFIDENTIAL_RELS:
         return True
     if type_ == "SUPPLIES_FROM":
         buyer = rel.get("buyer")

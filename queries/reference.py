@@ -28,8 +28,10 @@ from .core import (
     SharedFactory,
     _level_weight,
     factory_context,
+    oldest_open_days,
     score_opportunity,
 )
+from .grievance_status import OPEN_CYPHER, is_open, status_in_view
 
 __all__ = ["BuyerLink", "co_buyers", "factory_leverage", "joint_action_opportunities", "shared_factories"]
 
@@ -198,7 +200,7 @@ def _joint_py(view: GraphView, *, covenant_id: str | None, country: str | None, 
             "id": fid, "country": r["factory"].get("country"), "buyers": r["buyers"],
             "union_cba": [p.get("has_cba") for p, _, _ in view.inc("Factory", fid, "REPRESENTS")],
             "grievances": sum(1 for _, _, g in view.inc("Factory", fid, "CONCERNS")
-                              if g.get("status") == "open" and g.get("filed_on") is not None
+                              if is_open(status_in_view(view, g)) and g.get("filed_on") is not None
                               and g["filed_on"] <= as_of and g.get("risk") == risk)})
     return rows
 
@@ -206,11 +208,11 @@ def _joint_py(view: GraphView, *, covenant_id: str | None, country: str | None, 
 # What jointActionOpportunities needs to rank every candidate (the shared factories):
 # the counts that enter the score, without the factories' or companies' properties.
 # Those, and the full context, are then read for the `first` ranked factories only.
-JOINT_CANDIDATES = ReadQuery("joint_candidates", _SIGNATORY_BUYERS + """
+JOINT_CANDIDATES = ReadQuery("joint_candidates", _SIGNATORY_BUYERS + f"""
 WHERE size(buyers) >= 2
 RETURN f.id AS id, f.country AS country, buyers,
   [(:Union)-[r:REPRESENTS]->(f) | r.has_cba] AS union_cba,
-  size([(g:Grievance)-[:CONCERNS]->(f) WHERE g.status = 'open' AND g.filed_on <= $as_of AND g.risk = $risk | 1])
+  size([(g:Grievance)-[:CONCERNS]->(f) WHERE g.filed_on <= $as_of AND g.risk = $risk AND {OPEN_CYPHER} | 1])
     AS grievances
 """, _joint_py)
 
@@ -356,7 +358,9 @@ def factory_leverage(store: GraphStore, viewer: Viewer, *, factory_id: str,
     ctx = factory_context(store, [factory_id], as_of=as_of)[factory_id]
     return FactoryLeverage(Node.of("Factory", rows[0]["factory"]), _visible(viewer, links),
                            _visible(viewer, signatory), len(links), len(signatory),
-                           _combined(viewer, signatory), ctx.unions, ctx.ngos, ctx.open_grievances)
+                           _combined(viewer, signatory), ctx.unions, ctx.ngos, ctx.open_grievances,
+                           organisations=ctx.organisations,
+                           oldest_open_grievance_days=oldest_open_days(ctx.open_grievances, as_of))
 
 
 def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
@@ -398,5 +402,5 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
         griev = [g for g in c.open_grievances if g.props.get("risk") == risk]
         out.append(Opportunity(Node.of("Factory", factories[fid]), _visible(viewer, links), len(links),
                                _combined(viewer, links), c.risk_levels.get(risk), griev, c.unions, c.ngos,
-                               score))
+                               score, c.organisations, oldest_open_days(griev, as_of)))
     return out

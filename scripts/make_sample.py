@@ -562,7 +562,7 @@ def _iso(d: dt.date | None) -> str:
 
 
 def build(out: Path) -> dict[str, int]:
-    """Write the sample dataset (14 CSV files) to ``out``; return rows per file stem."""
+    """Write the sample dataset (16 CSV files) to ``out``; return rows per file stem."""
     out.mkdir(parents=True, exist_ok=True)
     rng = _Rng(SEED)
     counts: dict[str, int] = {}
@@ -795,6 +795,40 @@ def build(out: Path) -> dict[str, int]:
                            status, filed_by, GRIEVANCE_TEXT[risk]))
     counts["grievances"] = _write(out, "grievances", grievances)
 
+    # ---- the complaints mechanism: one grievance taken through every step, one in dialogue ------
+    # (no random draws: the rest of the sample stays as it was)
+    members = _memberships()
+
+    def informed(fid: str, on: dt.date) -> list[str]:
+        """The active signatory buyers of a factory on a date (whom `imvo grievances forward` informs)."""
+        return sorted({b for b, f_, _s, _p, _sh, since, until, _d, _src in sourcing
+                       if f_ == fid and _active(since, until, on)
+                       and any(_active(ms, mu, on) for ms, mu in members.get(b, {}).values())})
+
+    events, forwards = [], []
+    for want, steps in (("resolved", (("received", 0, "complaint received from the filer"),
+                                      ("admissible", 14, "within the scope of the covenant"),
+                                      ("forwarded", 30, ""), ("in_dialogue", 60, "buyers met the supplier"),
+                                      ("resolved", 240, "remediation plan carried out"))),
+                        ("open", (("received", 0, "complaint received from the filer"),
+                                  ("admissible", 10, "within the scope of the covenant"),
+                                  ("forwarded", 21, ""), ("in_dialogue", 45, "buyers and union in talks")))):
+        for gid, fid, _risk, filed, status, _by, _text in grievances:
+            filed_on = dt.date.fromisoformat(filed)
+            buyers = informed(fid, filed_on)
+            if status != want or fid not in shared_ids or len(buyers) < 2 \
+                    or filed_on + dt.timedelta(days=steps[-1][1]) >= AS_OF:
+                continue
+            for st, after, note in steps:
+                on = filed_on + dt.timedelta(days=after)
+                if st == "forwarded":
+                    note = f"forwarded to {len(buyers)} active signatory buyers of the factory"
+                    forwards.extend((gid, b, on.isoformat()) for b in buyers)
+                events.append((gid, st, on.isoformat(), note))
+            break
+    counts["grievance_events"] = _write(out, "grievance_events", events)
+    counts["grievance_forwards"] = _write(out, "grievance_forwards", forwards)
+
     (out / "README.md").write_text(_readme(counts, check(out)), encoding="utf-8")
     return {stem: counts[stem] for stem in FILES}
 
@@ -826,6 +860,8 @@ REQUIRED = {
     "sourcing": ("buyer_id", "factory_id"), "union_presence": ("union_id", "factory_id"),
     "investments": ("investor_id", "company_id"),
     "grievances": ("id", "factory_id", "risk", "filed_on", "status"),
+    "grievance_events": ("grievance_id", "status", "on"),
+    "grievance_forwards": ("grievance_id", "company_id", "on"),
 }
 ENUMS = {
     ("countries", "ituc_rating"): ("1", "2", "3", "4", "5", "5+"),
@@ -841,10 +877,12 @@ ENUMS = {
     ("union_presence", "has_cba"): ("true", "false"),
     ("investments", "kind"): ("loan", "equity", "bond"),
     ("grievances", "risk"): RISKS, ("grievances", "status"): ("open", "resolved"),
+    ("grievance_events", "status"): ("received", "admissible", "forwarded", "in_dialogue", "resolved",
+                                     "rejected"),
 }
 DATES = {"covenants": ("signed_on", "ends_on"), "covenant_parties": ("since", "until"),
          "sourcing": ("since", "until"), "investments": ("since", "until"),
-         "grievances": ("filed_on",)}
+         "grievances": ("filed_on",), "grievance_events": ("on",), "grievance_forwards": ("on",)}
 NUMBERS = {("countries", "living_wage_gap"): (0, 1), ("sourcing", "share"): (0, 1),
            ("factories", "lat"): (-90, 90), ("factories", "lon"): (-180, 180),
            ("factories", "workers"): (0, None), ("union_presence", "members"): (0, None),

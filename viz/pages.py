@@ -16,13 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from imvo.graph.model import RELS, RISK_NAMES, is_active, node_type
+from imvo.graph.model import INTERNAL_RELS, RELS, RISK_NAMES, is_active, node_type
 from imvo.graph.store import GraphStore
 from imvo.kernel.errors import InvalidInput, NotFound
 from imvo.queries import args
 from imvo.queries.access import Viewer
 from imvo.queries.analytics import country_overview, factory_investors
 from imvo.queries.core import Node, co_buyers, factory_leverage, joint_action_opportunities, shared_factories
+from imvo.queries.grievance_status import is_open
+from imvo.queries.grievances import facts as grievance_facts
+from imvo.queries.grievances import forwarded_to, open_days
 from imvo.queries.navigate import Direction, Edge, list_nodes, neighbours, nodes_by_id, search
 
 __all__ = [
@@ -218,18 +221,37 @@ def factory_page(store: GraphStore, viewer: Viewer, factory_id: str, as_of: dt.d
         for e in neighbours(store, viewer, "Factory", [f.id], type_, "in", as_of=as_of)[f.id]:
             sup.rows.append([link(e.node), what, _d(e.get("since")), _d(e.get("until")), _d(e.get("source"))])
     page.tables.append(sup)
-    griev = neighbours(store, viewer, "Factory", [f.id], "CONCERNS", "in")[f.id]
-    page.tables.append(Table("grievances", "Grievances", ["grievance", "risk", "filed on", "status", "summary"],
-                             [[Link(e.node.id, href("Grievance", e.node.id), e.node.id),
-                               _risk_link(e.node.props.get("risk")), _d(e.node.props.get("filed_on")),
-                               _d(e.node.props.get("status")), _d(e.node.props.get("summary"))]
-                              for e in sorted(griev, key=lambda e: str(e.node.props.get("filed_on")))]))
+    griev = sorted(neighbours(store, viewer, "Factory", [f.id], "CONCERNS", "in")[f.id],
+                   key=lambda e: str(e.node.props.get("filed_on")))
+    steps = grievance_facts(store, viewer, [e.node.id for e in griev])
+    cols = ["grievance", "risk", "filed on", "status", "open for (days)", "steps", "summary"]
+    if viewer.role == "company":
+        cols.insert(6, "you were informed")
+    rows: list[list[Cell]] = []
+    for e in griev:
+        g, st = e.node, steps.get(e.node.id)
+        status = st.status if st else g.props.get("status")
+        cells: list[Cell] = [Link(g.id, href("Grievance", g.id), g.id), _risk_link(g.props.get("risk")),
+                             _d(g.props.get("filed_on")), _d(status),
+                             _d(open_days(g.props.get("filed_on"), as_of) if is_open(status) else None),
+                             "; ".join(f"{x.status} {x.on.isoformat()}" for x in st.events) if st else None,
+                             _d(g.props.get("summary"))]
+        if viewer.role == "company":
+            cells.insert(6, _d(st.informed if st else None))
+        rows.append(cells)
+    page.tables.append(Table("grievances", "Grievances", cols, rows,
+                             note="Open for: days from filing to this date while neither resolved nor rejected. "
+                                  "Steps of the complaints mechanism as recorded by the secretariat."))
     code = str(f.props.get("country") or "")
     risks = neighbours(store, viewer, "Country", [code], "HAS_RISK", "out")[code] if code else []
     page.tables.append(Table("risks", f"Risks in {code}", ["risk", "level", "source"],
                              _risk_rows(risks)))
     page.tables.append(Table("ngos", f"NGOs active in {code}", ["NGO", "country", "focus"],
                              [[link(n), _d(n.props.get("country")), _d(n.props.get("focus"))] for n in lev.ngos]))
+    page.tables.append(Table("organisations", f"Organisations active in {code} (embassies first)",
+                             ["organisation", "kind", "country"],
+                             [[link(o), _d(o.props.get("kind")), _d(o.props.get("country"))]
+                              for o in lev.organisations]))
     inv = factory_investors(store, viewer, f.id, as_of=as_of)
     page.tables.append(Table("investors", "Banks, insurers and pension funds behind its buyers",
                              ["investor", "finances buyer", "kind", "amount (EUR)"],
@@ -326,11 +348,14 @@ def covenant_page(store: GraphStore, viewer: Viewer, covenant_id: str, as_of: dt
     page.tables.append(Table("opportunities", f"Where to act together on {RISK_NAMES[risk].lower()} "
                              f"(top 15, score in docs)", ["factory", "country", "score", "signatory buyers",
                                                           "buyers shown", "risk level", "open grievances",
-                                                          "unions"],
+                                                          "unions", "oldest open grievance (days)",
+                                                          "organisations in the country"],
                              [[link(o.factory), _country_link(o.factory), o.score, o.signatory_buyer_count,
                                [lk for b in o.signatory_buyers if (lk := link(b)) is not None],
                                _d(o.risk_level), len(o.open_grievances),
-                               [lk for u in o.unions if (lk := link(u.union)) is not None]] for o in opp]))
+                               [lk for u in o.unions if (lk := link(u.union)) is not None],
+                               _d(o.oldest_open_grievance_days),
+                               [lk for x in o.organisations if (lk := link(x)) is not None]] for o in opp]))
     page.extra["risk"] = risk
     page.extra["map"] = f"/map?covenant={quote(cov.id)}"
     return page
@@ -393,6 +418,8 @@ def node_page(store: GraphStore, viewer: Viewer, label: str, id_: str, as_of: dt
     page = _new(ENTITY_LABELS[label], n, viewer, as_of)
     page.subtitle = label
     for rt in RELS:
+        if rt.type in INTERNAL_RELS:
+            continue
         for direction, ends in (("out", rt.sources), ("in", rt.targets)):
             if label not in ends or (rt.type == "LOCATED_IN" and direction == "in" and label != "Country"):
                 continue
@@ -405,7 +432,27 @@ def node_page(store: GraphStore, viewer: Viewer, label: str, id_: str, as_of: dt
             page.tables.append(Table(f"{rt.type.lower()}-{direction}", title,
                                      ["name", "type", *[c.replace("_", " ") for c in cols]],
                                      [[link(e.node), e.node.label, *[_d(e.get(c)) for c in cols]] for e in es]))
+    if label == "Grievance":
+        _grievance_tables(store, viewer, page, n, as_of)
     return page
+
+
+def _grievance_tables(store: GraphStore, viewer: Viewer, page: Page, g: Node, as_of: dt.date) -> None:
+    """The complaints mechanism: steps (notes for the secretariat only) and whom it was forwarded to,
+    as the role may see it (imvo.queries.grievances)."""
+    st = grievance_facts(store, viewer, [g.id]).get(g.id)
+    if st is None:
+        return
+    page.facts.append(("current status", st.status or ""))
+    if is_open(st.status):
+        page.facts.append(("open for (days)", _d(open_days(g.props.get("filed_on"), as_of))))
+    page.tables.append(Table("steps", "Steps of the complaints mechanism", ["status", "on", "note"],
+                             [[e.status, e.on.isoformat(), _d(e.note)] for e in st.events]))
+    if viewer.is_secretariat:
+        sent = forwarded_to(store, viewer, [g.id])[g.id]
+        page.tables.append(Table("forwarded", "Forwarded to", ["company"], [[link(c)] for c in sent]))
+    elif viewer.role == "company":
+        page.facts.append(("you were informed", _d(st.informed)))
 
 
 def entity_page(store: GraphStore, viewer: Viewer, kind: str, id_: str, *, as_of: dt.date | None = None,

@@ -245,10 +245,12 @@ def factory_view(store: GraphStore, viewer: Viewer, factory_id: str, *,
         g.add_edge(ViewEdge(fk, kk, "LOCATED_IN"))
         for n in lev.ngos:
             g.add_edge(ViewEdge(g.add_node(_node(n)).key, kk, "ACTIVE_IN"))
+        for o in lev.organisations:          # embassies first (the embassy that talks to the government)
+            g.add_edge(ViewEdge(g.add_node(_node(o)).key, kk, "ACTIVE_IN"))
     for gr in lev.open_grievances:
         g.add_edge(ViewEdge(g.add_node(_node(gr, value=1.5)).key, fk, "CONCERNS"))
     cols = {"Company": 0, "Buyer": 0, "Supplier": 1, "Factory": 2, "Union": 3, "Grievance": 3, "Country": 4,
-            "NGO": 5}
+            "NGO": 5, "Organisation": 5}
     columns(g, lambda n: cols[n.kind])
     return g
 
