@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -120,6 +120,8 @@ class Opportunity:
     unions: list[UnionPresence]
     ngos: list[Node]
     score: float
+    active_projects: list[Node] = field(default_factory=list)  # active projects addressing the risk there
+    monthly_gap_eur: float | None = None                      # the living-wage bill (queries.projects)
 
 
 # ---------------------------------------------------------------------------
@@ -409,9 +411,16 @@ _LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 
 def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
                                covenant_id: str | None = None, country: str | None = None,
-                               first: int = 20, as_of: dt.date | None = None) -> list[Opportunity]:
+                               first: int = 20, as_of: dt.date | None = None,
+                               exclude_under_way: bool = False) -> list[Opportunity]:
     """Factories with at least two signatory buyers, ranked by :func:`score_opportunity` (ties by
-    factory id), over the links the viewer may see: the score never encodes a hidden buyer or share."""
+    factory id), over the links the viewer may see: the score never encodes a hidden buyer or share.
+
+    Each opportunity names the active projects already addressing the risk at the factory
+    (``active_projects``) and its monthly living-wage bill (``monthly_gap_eur``, not in the score);
+    ``exclude_under_way`` leaves out the factories with such a project (before ``first`` is applied).
+    """
+    from .projects import active_project_factories, monthly_gaps
     risk, first = args.risk(risk), args.first(first, 10**9)
     covenant_id, country, _, as_of = _shared_args(store, covenant_id, country, 2, as_of)
     idx, d = index_for(store), day(as_of)
@@ -433,7 +442,11 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
     raw = (2.0 * sh.counts + 4.0 * np.minimum(np.where(has_share, np.round(share_sum, 10), 0.0), 1.0)
            + 1.5 * level + 2.0 * np.minimum(grievances, 3) + np.where(unions, 2.0, 0.0) + np.where(cba, 1.0, 0.0))
     score = np.round(raw, 6)
-    order = np.lexsort((sh.facs, -score))[:first]
+    order = np.lexsort((sh.facs, -score))
+    under_way = active_project_factories(store, risk, [idx.factories[int(f)] for f in sh.facs])
+    if exclude_under_way and under_way:
+        order = order[np.array([idx.factories[int(sh.facs[i])] not in under_way for i in order], dtype=bool)]
+    order = order[:first]
     fids = [idx.factories[int(sh.facs[i])] for i in order]
     if audit.active():
         _audit(idx, _links_of_rows(sh, order.tolist()))                          # audit: handed out
@@ -441,6 +454,7 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
     buyer_codes = sorted({int(c) for i in order for c in sh.buyers(int(i))})
     companies = nodes_by_id(store, "Company", [idx.companies[c] for c in buyer_codes])
     ctx = factory_context(store, fids, as_of=as_of, risk=risk)
+    gaps = monthly_gaps(store, [factories[fid] for fid in fids])
     out = []
     for i, fid in zip(order, fids, strict=True):
         c = ctx[fid]
@@ -450,5 +464,6 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
         out.append(Opportunity(factories[fid], buyers, len(buyers), combined,
                                _LEVEL_NAMES.get(int(level[i])), griev, c.unions, c.ngos,
                                score_opportunity(len(buyers), combined, _LEVEL_NAMES.get(int(level[i])),
-                                                 int(grievances[i]), int(unions[i]), bool(cba[i]))))
+                                                 int(grievances[i]), int(unions[i]), bool(cba[i])),
+                               under_way.get(fid, []), gaps.get(fid)))
     return out
