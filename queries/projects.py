@@ -85,12 +85,12 @@ class EndedLink:
 # ---------------------------------------------------------------------------
 
 def _projects_py(view: GraphView, *, factories: list[str] | None) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in view.nodes("Project"):
         at = [n for _, _, n in view.out("Project", p["id"], "AT")]
         if not at or (factories is not None and at[0]["id"] not in factories):
             continue
-        parts = []
+        parts: list[dict[str, Any]] = []
         for r, label, n in view.inc("Project", p["id"], "PARTICIPATES_IN"):
             covs = [{"covenant": c["id"], "since": m.get("since"), "until": m.get("until")}
                     for m, _, c in view.out(label, n["id"], "PARTY_TO")]
