@@ -21,6 +21,7 @@ __all__ = [
     "INTERNAL_RELS",
     "NODES",
     "PARTY_LABELS",
+    "PROJECT_RELS",
     "PROJECT_ROLES",
     "PROJECT_STATUSES",
     "RELS",
@@ -163,6 +164,8 @@ NODES: tuple[NodeType, ...] = (
 #: facts the store keeps for the query layer, never navigated or drawn as such
 INTERNAL_LABELS = ("Snapshot",)
 INTERNAL_RELS = ("COUNTS",)
+#: project relationships: read through queries.projects only (a company's participation would reveal a link)
+PROJECT_RELS = ("AT", "ADDRESSES", "PARTICIPATES_IN")
 ACTOR_LABELS = ("Company", "Supplier", "Factory", "Union", "NGO", "Organisation")
 PARTY_LABELS = ("Company", "Union", "NGO", "Organisation")
 

@@ -821,11 +821,11 @@ def build(out: Path) -> dict[str, int]:
                    and r[0] in ("C022", "C024", "C038")
                    and r[1] not in (active_f["id"], done_f["id"])), key=lambda r: (r[6], r[1]))
     stop = left[0]
-    lead = sorted(active_buyers[active_f["id"]])[0]
+    lead = min(active_buyers[active_f["id"]])
     projects = [
-        ("P001", "Living wage step at " + active_f["name"], active_f["id"], "living_wage", "active",
-         "2025-09-01", "", "Buyers, the workplace union and the embassy fund a wage step towards the "
-         "living-wage benchmark, paid through prices"),
+        ("P001", f"Living wage step at {active_f['name']}", active_f["id"], "living_wage", "active",
+         "2025-09-01", "", ("Buyers, the workplace union and the embassy fund a wage step towards the "
+                            "living-wage benchmark, paid through prices")),
         ("P002", "Fire and building safety remediation", done_f["id"], "health_safety", "completed",
          "2021-03-01", "2023-06-30", "Corrective action plan closed after follow-up inspections"),
         ("P003", "Overtime reduction pilot", stop[1], "excessive_hours", "stopped",
@@ -834,7 +834,7 @@ def build(out: Path) -> dict[str, int]:
     participants = [
         ("P001", lead, "lead"), ("P001", workplace_at[active_f["id"]], "participant"),
         ("P001", ngo_in[active_f["country"]], "participant"), ("P001", embassy[active_f["country"]], "supporter"),
-        ("P002", sorted(active_buyers[done_f["id"]])[0], "lead"), ("P002", "U-FNV", "supporter"),
+        ("P002", min(active_buyers[done_f["id"]]), "lead"), ("P002", "U-FNV", "supporter"),
         ("P003", stop[0], "lead"),
     ]
     counts["projects"] = _write(out, "projects", projects)

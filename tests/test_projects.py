@@ -187,3 +187,34 @@ def test_graphql_projects_gap_and_ended_links(pstore: GraphStore) -> None:
         assert "F1" not in [o["factory"]["id"] for o in opp["data"]["jointActionOpportunities"]], opp
         bad = server.graphql('{ projects(status: "going") { id } }', "s")
         assert "unknown project status" in bad["errors"][0]["message"]
+
+
+def test_sample_tells_the_story(sample_store: GraphStore) -> None:
+    from imvo.viz.pages import entity_page
+    on = dt.date(2026, 6, 30)
+    rows = pq.projects(sample_store, SECRETARIAT)
+    assert [(p.id, p.get("status")) for p in rows] == [("P001", "active"), ("P002", "completed"),
+                                                        ("P003", "stopped")]
+    active = rows[0]
+    kinds = {x.party.label for x in active.participants}
+    assert {"Company", "Union", "NGO", "Organisation"} <= kinds
+    assert any(x.party.props.get("kind") == "embassy" for x in active.participants)
+    gap = pq.living_wage_gap(sample_store, SECRETARIAT, factory_id=active.factory.id, as_of=on)
+    assert gap is not None and gap.monthly_gap_eur and len(gap.buyers) >= 2
+    ended = pq.ended_links(sample_store, SECRETARIAT, start=dt.date(2025, 1, 1), end=dt.date(2026, 1, 1))
+    assert any("open grievance" in e.reasons for e in ended)
+    opp = core.joint_action_opportunities(sample_store, SECRETARIAT, risk="living_wage", first=1000, as_of=on)
+    assert active.factory.id in {o.factory.id for o in opp if o.active_projects}
+    page = entity_page(sample_store, PUBLIC, "factory", active.factory.id, as_of=on)
+    projects = page.table("projects")
+    assert projects.rows and "Living wage step" in str(projects.rows[0][0])
+    lead = next(x.party for x in active.participants if x.party.label == "Company")
+    public = pq.projects(sample_store, PUBLIC, factory_id=active.factory.id)[0]
+    assert (lead.id in {x.party.id for x in public.participants}) == (str(lead.name) in str(projects.rows[0][5]))
+
+
+def test_paths_do_not_run_through_projects(pstore: GraphStore) -> None:
+    """C2 takes part in P1 at F1 through a confidential link: no path via the project shows C1 the link."""
+    from imvo.queries import analytics
+    found = analytics.paths(pstore, C1, "C2", "F1", max_hops=4)
+    assert all("PARTICIPATES_IN" not in p.rels and "AT" not in p.rels for p in found)
