@@ -396,7 +396,11 @@ def score_opportunity(signatory_buyers: int, combined_share: float | None, risk_
     level (low 1, medium 2, high 3) + 2 x open grievances about the risk
     (at most 3 counted) + 2 when a union represents workers + 1 more when it
     has a collective agreement``.  :func:`joint_action_opportunities` computes
-    the same sum for all candidates at once.
+    the same sum for all candidates at once.  The factory's monthly living-wage
+    bill (workers x (living - prevailing wage), :func:`imvo.queries.projects.living_wage_gap`)
+    is given beside the score as ``monthly_gap_eur`` where known, not counted in it;
+    factories with an active project on the risk are marked (``active_projects``)
+    and can be left out (``exclude_under_way``).
 
     >>> score_opportunity(3, 0.5, "high", 1, 1, False)
     16.5
