@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from support.server import LiveServer
+from test_cli import cli_env, no_traceback, run  # noqa: F401 - cli_env is a fixture used below
 
 from imvo.graph.store import GraphStore
 from imvo.ingest.canonical import ingest_dir
@@ -218,3 +219,49 @@ def test_paths_do_not_run_through_projects(pstore: GraphStore) -> None:
     from imvo.queries import analytics
     found = analytics.paths(pstore, C1, "C2", "F1", max_hops=4)
     assert all("PARTICIPATES_IN" not in p.rels and "AT" not in p.rels for p in found)
+
+
+def test_public_list_names_no_buyer(cli_env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    import re
+    import zipfile
+
+    env = cli_env
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    files = dict(FILES)
+    files["suppliers.csv"] = "id,name,country,kind\nS1,Alpha,BD,group\nS2,Owner Group,VN,group\n"
+    files["factories.csv"] = ("id,name,country,workers,owner_id\nF1,One,BD,1000,S1\nF2,Two,VN,200,S2\n"
+                              "F3,Three,IN,,\nF4,Four,BD,100,\n")
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assert run(["ingest", str(folder)], env).returncode == 0
+    out = tmp_path / "list.csv"
+    p = run(["export", "public-list", "--as-of", "2026-01-15", "-o", str(out)], env)
+    assert p.returncode == 1 and "no snapshot published" in p.stderr and len(p.stderr.strip().splitlines()) == 1
+    no_traceback(p)
+    assert run(["publish", "--as-of", "2026-01-15"], env).returncode == 0
+    p = run(["export", "public-list", "--as-of", "2026-03-01", "-o", str(out)], env)
+    assert p.returncode == 0, p.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    header = text.splitlines()[0].split(",")
+    assert header[:9] == ["Factory Name", "Factory Type", "Product Type", "Parent company", "Address", "Country",
+                          "Total Workers", "OS ID", "Number of signatory buyers"]
+    assert {"name", "address", "country", "sector", "product_type", "number_of_workers", "parent_company",
+            "facility_type"} <= set(header)
+    assert [line.split(",")[0] for line in text.splitlines()[1:]] == ["One", "Two", "Four"]   # active signatory links
+    assert "Owner Group" in text                                   # the owner group, not a buyer
+    xlsx = tmp_path / "list.xlsx"
+    assert run(["export", "public-list", "--as-of", "2026-03-01", "-o", str(xlsx)], env).returncode == 0
+    from openpyxl import load_workbook
+    with zipfile.ZipFile(xlsx) as z:                        # names: nowhere in the file's parts
+        inside = b"".join(z.read(n) for n in z.namelist()).decode("utf-8", "replace")
+    cells = "\n".join(str(v) for row in load_workbook(xlsx).active.iter_rows(values_only=True) for v in row)
+    assert "Owner Group" in cells
+    for blob in (text, inside, cells):
+        for company in ("Alpha", "Beta", "Gamma", "Delta"):
+            assert company not in blob
+    for blob in (text, cells):                              # ids ("C1" is also a cell reference in the XML)
+        for cid in ("C1", "C2", "C3", "C4"):
+            assert not re.search(rf"\b{cid}\b", blob)
