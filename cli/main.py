@@ -437,8 +437,8 @@ def _public_list(output: Path, fmt: str, as_of: str | None) -> None:
     else:
         from openpyxl import Workbook
         wb = Workbook()
-        ws = wb.active
-        ws.title = "public list"
+        ws = wb.create_sheet("public list", 0)
+        wb.remove(wb.worksheets[1])
         ws.append(list(PUBLIC_LIST_COLUMNS))
         for r in rows:
             ws.append(safe_row(r))
