@@ -6,7 +6,7 @@ from pathlib import Path
 from conftest import CONTRACT_DATASET, SAMPLE_DIR
 
 from imvo.graph.store import GraphStore
-from imvo.ingest.canonical import ingest_dir
+from imvo.ingest.canonical import FILES, ingest_dir
 from imvo.queries.access import SECRETARIAT
 from imvo.queries.navigate import neighbours, nodes_by_id
 
@@ -76,7 +76,7 @@ def test_loading_twice_changes_nothing(store: GraphStore) -> None:
 def test_sample_uses_every_file_and_loads_cleanly(store: GraphStore) -> None:
     result = ingest_dir(store, SAMPLE_DIR)
     assert result.rejects == []
-    assert len(result.loaded) == 14 and all(n > 0 for n in result.loaded.values())
+    assert len(result.loaded) == len(FILES) and all(n > 0 for n in result.loaded.values())
     c = store.counts()
     assert c.nodes["Company"] >= 40 and c.nodes["Factory"] >= 300
     assert len({n.props.get("country") for n in
