@@ -114,7 +114,8 @@ class Opportunity:
     ngos: list[NGO]
     score: float = strawberry.field(description="see queries.core.score_opportunity")
     active_projects: list[Project] = strawberry.field(
-        default_factory=list, description="active projects already addressing the risk at the factory")
+        default_factory=list, description="active projects already addressing the risk at the factory "
+                                          "(participants not listed here: ask projects or Factory.projects)")
     project_under_way: bool = strawberry.field(default=False, description="an active project already "
                                                                           "addresses the risk here")
     monthly_gap_eur: Optional[float] = strawberry.field(
