@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Any, Optional
+from typing import Annotated, Any, Optional
 
 import strawberry
 from graphql import GraphQLError
@@ -14,6 +14,7 @@ from strawberry.types import Info
 from imvo.kernel.errors import ImvoError, InvalidInput
 from imvo.kernel.vocab import parse_date
 from imvo.queries import analytics, args, core, navigate
+from imvo.queries import projects as pq
 
 from . import limits
 from .context import Context, in_thread
@@ -28,11 +29,13 @@ from .types import (
     Grievance,
     Organisation,
     PageInfo,
+    Project,
     Risk,
     Supplier,
     TradeUnion,
     UnionPresence,
     entity,
+    project_of,
 )
 from .types import Country as CountryT
 
@@ -121,6 +124,42 @@ class Opportunity:
     oldest_open_grievance_days: Optional[int] = strawberry.field(
         default=None, description="days the longest-open of openGrievances (about the risk) has been open on "
                                   "asOf")
+    active_projects: list[Project] = strawberry.field(
+        default_factory=list, description="active projects already addressing the risk at the factory "
+                                          "(participants not listed here: ask projects or Factory.projects)")
+    project_under_way: bool = strawberry.field(default=False, description="an active project already "
+                                                                          "addresses the risk here")
+    monthly_gap_eur: Optional[float] = strawberry.field(
+        default=None, description="the factory's monthly living-wage bill (livingWageGap), when known; "
+                                  "not part of the score")
+
+
+@strawberry.type(description="A signatory buyer's pro-rata part of a factory's living-wage bill.")
+class WageShare:
+    company: Company
+    share: Optional[float] = strawberry.field(description="the known share of its active links (0..1)")
+    monthly_eur: Optional[float] = strawberry.field(description="share x monthlyGapEur; null when either "
+                                                                "is unknown")
+
+
+@strawberry.type(description="The living-wage bill of a factory: workers x (living - prevailing wage).")
+class LivingWageGap:
+    factory: Factory
+    workers: Optional[int]
+    living_wage_eur: Optional[float]
+    prevailing_wage_eur: Optional[float]
+    monthly_gap_eur: Optional[float] = strawberry.field(description="EUR per month; null when an input is "
+                                                                    "unknown (see reason)")
+    reason: Optional[str]
+    buyers: list[WageShare] = strawberry.field(description="active signatory buyers the viewer may see")
+
+
+@strawberry.type(description="A signatory's sourcing link that ended at a factory needing follow-up.")
+class EndedLink:
+    company: Company
+    factory: Factory
+    ended_on: dt.date
+    reasons: list[str]
 
 
 @strawberry.type(description="Facts about one country.")
@@ -293,16 +332,52 @@ class Query:
     async def joint_action_opportunities(self, info: Info[Context, None], risk: str,
                                          covenant_id: Optional[strawberry.ID] = None,
                                          country: Optional[str] = None, first: int = 20,
-                                         as_of: Optional[dt.date] = None) -> list[Opportunity]:
+                                         as_of: Optional[dt.date] = None,
+                                         exclude_under_way: bool = False) -> list[Opportunity]:
         rows = await in_thread(core.joint_action_opportunities, info.context.store, info.context.viewer,
                                risk=_check_risk(risk), covenant_id=covenant_id, country=_country(country),
-                               first=_first(info, first), as_of=as_of)
+                               first=_first(info, first), as_of=as_of, exclude_under_way=exclude_under_way)
         return [Opportunity(factory=entity(o.factory), signatory_buyers=[entity(b) for b in o.signatory_buyers],
                             signatory_buyer_count=o.signatory_buyer_count, combined_share=o.combined_share,
                             risk_level=o.risk_level, open_grievances=[entity(g) for g in o.open_grievances],
                             unions=[entity(u.union) for u in o.unions], ngos=[entity(n) for n in o.ngos],
                             score=o.score, organisations=[entity(x) for x in o.organisations],
-                            oldest_open_grievance_days=o.oldest_open_grievance_days) for o in rows]
+                            oldest_open_grievance_days=o.oldest_open_grievance_days,
+                            active_projects=[project_of(pq.Project(p, o.factory, "", [])) for p in o.active_projects],
+                            project_under_way=bool(o.active_projects), monthly_gap_eur=o.monthly_gap_eur)
+                for o in rows]
+
+    @strawberry.field(description="Joint projects, optionally of one status, covenant (a participant the "
+                                  "viewer may see is an active party of it), risk or factory country.")
+    async def projects(self, info: Info[Context, None], status: Optional[str] = None,
+                       covenant_id: Optional[strawberry.ID] = None, risk: Optional[str] = None,
+                       country: Optional[str] = None) -> list[Project]:
+        rows = await in_thread(pq.projects, info.context.store, info.context.viewer, status=status,
+                               covenant_id=covenant_id, risk=risk, country=country)
+        return [project_of(p) for p in rows]
+
+    @strawberry.field(description="The monthly living-wage bill of a factory and each active signatory "
+                                  "buyer's part by its share; null for an unknown factory.")
+    async def living_wage_gap(self, info: Info[Context, None], factory_id: strawberry.ID,
+                              as_of: Optional[dt.date] = None) -> Optional[LivingWageGap]:
+        r = await in_thread(pq.living_wage_gap, info.context.store, info.context.viewer,
+                            factory_id=factory_id, as_of=as_of)
+        if r is None:
+            return None
+        return LivingWageGap(factory=entity(r.factory), workers=r.workers, living_wage_eur=r.living_wage_eur,
+                             prevailing_wage_eur=r.prevailing_wage_eur, monthly_gap_eur=r.monthly_gap_eur,
+                             reason=r.reason,
+                             buyers=[WageShare(company=entity(b.company), share=b.share, monthly_eur=b.monthly_eur)
+                                     for b in r.buyers])
+
+    @strawberry.field(description="Signatory sourcing links that ended in [from, to) at factories with an open "
+                                  "grievance, an active project or a union present, as the viewer may see them.")
+    async def ended_links(self, info: Info[Context, None], from_: Annotated[dt.date, strawberry.argument(name="from")],
+                          to: dt.date, covenant_id: Optional[strawberry.ID] = None) -> list[EndedLink]:
+        rows = await in_thread(pq.ended_links, info.context.store, info.context.viewer, covenant_id=covenant_id,
+                               start=from_, end=to)
+        return [EndedLink(company=entity(r.company), factory=entity(r.factory), ended_on=r.ended_on,
+                          reasons=r.reasons) for r in rows]
 
     # -- lookups -----------------------------------------------------------------
     @strawberry.field

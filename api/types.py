@@ -19,7 +19,7 @@ from imvo.graph.model import node_type
 from imvo.queries.core import Node
 from imvo.queries.navigate import Edge
 
-from .context import Context
+from .context import Context, in_thread
 from .enums import CompanyKind, Disclosure, PartyRole, RiskId, as_enum
 from .limits import count_nodes
 
@@ -284,6 +284,14 @@ class Factory:
                               source_type=e.get("source_type"), reported_on=e.get("reported_on"))
                 for e in await _edges(info, "Factory", self.id, "REPRESENTS", "in")]
 
+    @strawberry.field(description="Joint projects at this factory (participating companies as the viewer "
+                                  "may see them, docs/access.md), optionally of one status.")
+    async def projects(self, info: Info[Context, None], status: Optional[str] = None) -> list[Project]:
+        from imvo.queries import projects as pq
+        rows = await in_thread(pq.projects, info.context.store, info.context.viewer, status=status,
+                               factory_id=self.id)
+        return [project_of(p) for p in rows]
+
     @strawberry.field(description="Grievances about this factory, optionally by status.")
     async def grievances(self, info: Info[Context, None], status: Optional[str] = None) -> list[Grievance]:
         edges = await _edges(info, "Factory", self.id, "CONCERNS", "in")
@@ -461,6 +469,35 @@ Actor = Annotated[Union[Company, Supplier, Factory, TradeUnion, NGO, Organisatio
                   strawberry.union("Actor")]
 Entity = Annotated[Union[Covenant, Company, Supplier, Factory, Country, TradeUnion, NGO, Organisation, Risk,
                          Grievance], strawberry.union("Entity")]
+
+@strawberry.type(description="A party taking part in a project, with its role (lead, participant, supporter).")
+class ProjectParticipant:
+    party: Party
+    role: Optional[str]
+
+
+@strawberry.type(description="A joint project at a factory (DESIGN section 11). Participating companies are "
+                             "those the viewer may see at the factory (docs/access.md, Projects).")
+class Project:
+    id: strawberry.ID
+    name: Optional[str]
+    status: Optional[str]
+    risk: Optional[str]
+    summary: Optional[str]
+    started_on: Optional[dt.date]
+    ended_on: Optional[dt.date]
+    factory: Factory
+    participants: list[ProjectParticipant]
+
+
+def project_of(p: Any) -> Project:
+    """The GraphQL Project of a :class:`imvo.queries.projects.Project`."""
+    g = p.node.props.get
+    count_nodes()
+    return Project(id=p.id, name=g("name"), status=g("status"), risk=g("risk"), summary=g("summary"),
+                   started_on=g("started_on"), ended_on=g("ended_on"), factory=entity(p.factory),
+                   participants=[ProjectParticipant(party=entity(x.party), role=x.role) for x in p.participants])
+
 
 BY_LABEL: dict[str, Any] = {"Covenant": Covenant, "Company": Company, "Supplier": Supplier,
                             "Factory": Factory, "Country": Country, "Union": TradeUnion, "NGO": NGO,

@@ -338,7 +338,7 @@ def demo(
 
 @app.command()
 def export(
-    kind: Annotated[str, typer.Argument(help="shared-factories | opportunities | co-buyers")],
+    kind: Annotated[str, typer.Argument(help="shared-factories | opportunities | co-buyers | public-list")],
     output: Annotated[Path, typer.Option("-o", "--output", help="the file to write (.csv, .xlsx or .json)")],
     covenant: Annotated[str | None, typer.Option(help="covenant id")] = None,
     country: Annotated[str | None, typer.Option(help="ISO country code")] = None,
@@ -361,6 +361,9 @@ def export(
     from imvo.viz.pages import link
 
     fmt = output.suffix.lower().lstrip(".")
+    if kind == "public-list":
+        _public_list(output, fmt, as_of)
+        return
     if fmt not in ("csv", "json", "xlsx"):
         raise fail("the output file must end in .csv, .xlsx or .json")
     with _user_errors():
@@ -406,6 +409,51 @@ def export(
     except OSError as exc:
         raise fail(f"cannot write {output}: {exc.strerror}") from None
     out.print(f"wrote {len(rows)} rows to {output} (as {viewer}, on {meta.as_of})")
+
+
+def _public_list(output: Path, fmt: str, as_of: str | None) -> None:
+    """The secretariat's public aggregated list (DESIGN section 11) from a published snapshot."""
+    import csv
+    import io
+
+    from imvo.kernel.spreadsheet import safe_row
+    from imvo.queries.args import parse_as_of
+    from imvo.queries.publish import PUBLIC_LIST_COLUMNS, public_list
+
+    if fmt not in ("csv", "xlsx"):
+        raise fail("the public list is written as .csv or .xlsx")
+    with _user_errors():
+        day = parse_as_of(as_of, "--as-of")
+        if day is None:
+            raise fail("public-list needs --as-of DATE (the list comes from the snapshot published on or before it)")
+        store = _open_store()
+        try:
+            snap, rows = public_list(store, day)
+        finally:
+            store.close()
+    if fmt == "csv":
+        buf = io.StringIO(newline="")
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(PUBLIC_LIST_COLUMNS)
+        w.writerows(safe_row(r) for r in rows)
+        data = ("\ufeff" + buf.getvalue()).encode("utf-8")
+    else:
+        from openpyxl import Workbook
+        wb = Workbook()
+        ws = wb.create_sheet("public list", 0)
+        wb.remove(wb.worksheets[1])
+        ws.append(list(PUBLIC_LIST_COLUMNS))
+        for r in rows:
+            ws.append(safe_row(r))
+        out_buf = io.BytesIO()
+        wb.save(out_buf)
+        data = out_buf.getvalue()
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(data)
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror}") from None
+    out.print(f"wrote {len(rows)} production locations to {output} (snapshot of {snap})")
 
 
 @neo4j_app.command("start")

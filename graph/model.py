@@ -24,6 +24,9 @@ __all__ = [
     "INTERNAL_RELS",
     "NODES",
     "PARTY_LABELS",
+    "PROJECT_RELS",
+    "PROJECT_ROLES",
+    "PROJECT_STATUSES",
     "RELS",
     "RISKS",
     "RISK_NAMES",
@@ -51,6 +54,8 @@ GRIEVANCE_FILE_STATUSES = ("open", *GRIEVANCE_STATUSES)
 GRIEVANCE_CLOSED = ("resolved", "rejected")
 #: disclosure levels of a sourcing link (docs/access.md): confidential is the default, also for a blank
 DISCLOSURES = ("confidential", "covenant", "public")
+PROJECT_STATUSES = ("proposed", "active", "completed", "stopped")
+PROJECT_ROLES = ("lead", "participant", "supporter")
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,8 @@ NODES: tuple[NodeType, ...] = (
     NodeType("Country", (
         Prop("name"), Prop("ituc_rating", enum=("1", "2", "3", "4", "5", "5+")),
         Prop("living_wage_gap", "float", lo=0, hi=1),
+        Prop("living_wage_eur", "float", lo=0, doc="a living wage, EUR per worker per month"),
+        Prop("prevailing_wage_eur", "float", lo=0, doc="the prevailing wage, EUR per worker per month"),
     ), "A country; id is the ISO 3166-1 alpha-2 code."),
     NodeType("Union", _actor(Prop("level", enum=("workplace", "national", "global"))),
              "A trade union."),
@@ -157,6 +164,11 @@ NODES: tuple[NodeType, ...] = (
         Prop("status", required=True, enum=GRIEVANCE_STATUSES), Prop("on", "date", required=True),
         Prop("note", doc="shown to the secretariat only (it may name buyers)"),
     ), "A step of a grievance through the complaints mechanism; id is grievance_id|status|on."),
+    NodeType("Project", (
+        Prop("name", required=True), Prop("risk", required=True, enum=RISKS),
+        Prop("status", required=True, enum=PROJECT_STATUSES),
+        Prop("started_on", "date"), Prop("ended_on", "date"), Prop("summary"),
+    ), "A joint project at a factory (a living-wage step, a union's recognition, a remedy)."),
     NodeType("Snapshot", (
         Prop("as_of", "date", required=True, doc="the date the counts describe"),
         Prop("published_on", "date", doc="when the secretariat published it"),
@@ -167,6 +179,8 @@ NODES: tuple[NodeType, ...] = (
 #: facts the store keeps for the query layer, never navigated or drawn as such
 INTERNAL_LABELS = ("Snapshot", "GrievanceEvent")
 INTERNAL_RELS = ("COUNTS", "HAS_EVENT", "FORWARDED_TO")
+#: project relationships: read through queries.projects only (a company's participation would reveal a link)
+PROJECT_RELS = ("AT", "ADDRESSES", "PARTICIPATES_IN")
 ACTOR_LABELS = ("Company", "Supplier", "Factory", "Union", "NGO", "Organisation")
 PARTY_LABELS = ("Company", "Union", "NGO", "Organisation")
 
@@ -207,6 +221,10 @@ RELS: tuple[RelType, ...] = (
             (Prop("covenant", required=True, doc="a covenant id, or '*' for any covenant"),
              Prop("buyers", "int", required=True, lo=0, doc="active signatory buyers on the snapshot's date")),
             key=("covenant",)),
+    RelType("AT", ("Project",), ("Factory",), (SOURCE,), doc="the factory a project works at"),
+    RelType("ADDRESSES", ("Project",), ("Risk",), (SOURCE,), doc="the risk a project addresses"),
+    RelType("PARTICIPATES_IN", PARTY_LABELS, ("Project",),
+            (Prop("role", required=True, enum=PROJECT_ROLES), SOURCE), key=("role",)),
     RelType("INVESTS_IN", ("Company",), ("Company",),
             (Prop("kind", enum=("loan", "equity", "bond")), Prop("amount_eur", "float", lo=0),
              SINCE, UNTIL, SOURCE, *PROVENANCE), key=("since",)),

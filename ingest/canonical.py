@@ -75,7 +75,8 @@ class FileSpec:
 
 FILES: tuple[FileSpec, ...] = (
     FileSpec("countries.csv", (Col("code", _ID, country=True), _n("Country", "name", required=True),
-                               _n("Country", "ituc_rating"), _n("Country", "living_wage_gap")),
+                               _n("Country", "ituc_rating"), _n("Country", "living_wage_gap"),
+                               _n("Country", "living_wage_eur"), _n("Country", "prevailing_wage_eur")),
              label="Country", id_col="code"),
     FileSpec("covenants.csv", (Col("id", _ID), _n("Covenant", "name"), _n("Covenant", "sector"),
                                _n("Covenant", "signed_on"), _n("Covenant", "ends_on"),
@@ -120,6 +121,12 @@ FILES: tuple[FileSpec, ...] = (
                                       _n("GrievanceEvent", "on"), _n("GrievanceEvent", "note"))),
     FileSpec("grievance_forwards.csv", (_id("Grievance", col="grievance_id"), _id("Company", col="company_id"),
                                         _r("FORWARDED_TO", "on"))),
+    FileSpec("projects.csv", (Col("id", _ID), _n("Project", "name"), _id("Factory", col="factory_id"),
+                              Col("risk", _RISK), _n("Project", "status"), _n("Project", "started_on"),
+                              _n("Project", "ended_on"), _n("Project", "summary")), label="Project"),
+    FileSpec("project_participants.csv", (_id("Project", col="project_id"),
+                                          _id(*PARTY_LABELS, col="party_id"),
+                                          _r("PARTICIPATES_IN", "role"))),
 )
 _SPECS = {f.name: f for f in FILES}
 
@@ -218,7 +225,7 @@ def read_csv(path: Path, spec: FileSpec, batch: Batch, progress: Progress | None
 
 def _row_rules(name: str, line: int, v: dict[str, Any]) -> list[Reject]:
     """Rules across columns of one row."""
-    for a, b in (("since", "until"), ("signed_on", "ends_on")):
+    for a, b in (("since", "until"), ("signed_on", "ends_on"), ("started_on", "ended_on")):
         if v.get(a) and v.get(b) and v[b] <= v[a]:
             return [Reject(name, line, b, f"{b} {v[b]} is not after {a} {v[a]}", str(v[b]))]
     if name == "investments.csv" and v.get("investor_id") == v.get("company_id"):
@@ -292,7 +299,8 @@ def _union(rec: Record, v: dict[str, Any]) -> None:
 
 
 def _country(rec: Record, v: dict[str, Any]) -> None:
-    rec.nodes.append(NodeFact("Country", v["code"], _pick(v, "name", "ituc_rating", "living_wage_gap")))
+    rec.nodes.append(NodeFact("Country", v["code"], _pick(v, "name", "ituc_rating", "living_wage_gap",
+                                                            "living_wage_eur", "prevailing_wage_eur")))
 
 
 def _covenant(rec: Record, v: dict[str, Any]) -> None:
@@ -365,6 +373,16 @@ def _grievance_forward(rec: Record, v: dict[str, Any]) -> None:
     writes); confidential: see docs/access.md#grievances."""
     _rel(rec, "FORWARDED_TO", "Grievance", v["grievance_id"], "Company", v["company_id"], {"on": v["on"]},
          "grievance_forwards.csv", unique=True)
+def _project(rec: Record, v: dict[str, Any]) -> None:
+    rec.nodes.append(NodeFact("Project", v["id"], _pick(v, "name", "risk", "status", "started_on", "ended_on",
+                                                        "summary")))
+    _rel(rec, "AT", "Project", v["id"], "Factory", v["factory_id"], source_text="projects.csv")
+    _rel(rec, "ADDRESSES", "Project", v["id"], "Risk", v["risk"], source_text="projects.csv")
+
+
+def _participant(rec: Record, v: dict[str, Any]) -> None:
+    _rel(rec, "PARTICIPATES_IN", PARTY_LABELS, v["party_id"], "Project", v["project_id"],
+         {"role": v["role"]}, "project_participants.csv", unique=True)
 
 
 _BUILDERS: dict[str, Callable[[Record, dict[str, Any]], None]] = {
@@ -384,6 +402,8 @@ _BUILDERS: dict[str, Callable[[Record, dict[str, Any]], None]] = {
     "grievances.csv": _grievance,
     "grievance_events.csv": _grievance_event,
     "grievance_forwards.csv": _grievance_forward,
+    "projects.csv": _project,
+    "project_participants.csv": _participant,
 }
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from imvo.graph.model import ACTOR_LABELS, INTERNAL_RELS, RELS, is_active
+from imvo.graph.model import ACTOR_LABELS, INTERNAL_RELS, PROJECT_RELS, RELS, is_active
 from imvo.graph.store import GraphStore
 from imvo.kernel import audit, deadline
 
@@ -103,7 +103,7 @@ def find_node(store: GraphStore, id_: str, labels: Sequence[str] = _LOOKUP_LABEL
 
 _ADJ: dict[str, list[tuple[str, str, str]]] = defaultdict(list)   # label -> (type, direction, other)
 for _r in RELS:
-    if _r.type in INTERNAL_RELS:
+    if _r.type in INTERNAL_RELS or _r.type in PROJECT_RELS:     # projects: see queries.projects
         continue
     for _s in _r.sources:
         _ADJ[_s].append((_r.type, "out", ""))

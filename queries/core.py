@@ -129,6 +129,8 @@ class Opportunity:
     score: float
     organisations: list[Node] = field(default_factory=list)   # active in the country, embassies first
     oldest_open_grievance_days: int | None = None              # of the open grievances about the risk
+    active_projects: list[Node] = field(default_factory=list)  # active projects addressing the risk there
+    monthly_gap_eur: float | None = None                      # the living-wage bill (queries.projects)
 
 
 # ---------------------------------------------------------------------------
@@ -478,7 +480,11 @@ def score_opportunity(signatory_buyers: int, combined_share: float | None, risk_
     level (low 1, medium 2, high 3) + 2 x open grievances about the risk
     (at most 3 counted) + 2 when a union represents workers + 1 more when it
     has a collective agreement``.  :func:`joint_action_opportunities` computes
-    the same sum for all candidates at once.
+    the same sum for all candidates at once.  The factory's monthly living-wage
+    bill (workers x (living - prevailing wage), :func:`imvo.queries.projects.living_wage_gap`)
+    is given beside the score as ``monthly_gap_eur`` where known, not counted in it;
+    factories with an active project on the risk are marked (``active_projects``)
+    and can be left out (``exclude_under_way``).
 
     Organisations active in the factory's country (an embassy first) are listed
     with each opportunity (``organisations``) but do not enter the score: an
@@ -502,9 +508,16 @@ _LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 
 def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
                                covenant_id: str | None = None, country: str | None = None,
-                               first: int = 20, as_of: dt.date | None = None) -> list[Opportunity]:
+                               first: int = 20, as_of: dt.date | None = None,
+                               exclude_under_way: bool = False) -> list[Opportunity]:
     """Factories with at least two signatory buyers, ranked by :func:`score_opportunity` (ties by
-    factory id), over the links the viewer may see: the score never encodes a hidden buyer or share."""
+    factory id), over the links the viewer may see: the score never encodes a hidden buyer or share.
+
+    Each opportunity names the active projects already addressing the risk at the factory
+    (``active_projects``) and its monthly living-wage bill (``monthly_gap_eur``, not in the score);
+    ``exclude_under_way`` leaves out the factories with such a project (before ``first`` is applied).
+    """
+    from .projects import active_project_factories, monthly_gaps
     risk, first = args.risk(risk), args.first(first, 10**9)
     covenant_id, country, _, as_of = _shared_args(store, covenant_id, country, 2, as_of)
     idx, d = index_for(store), day(as_of)
@@ -526,7 +539,11 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
     raw = (2.0 * sh.counts + 4.0 * np.minimum(np.where(has_share, np.round(share_sum, 10), 0.0), 1.0)
            + 1.5 * level + 2.0 * np.minimum(grievances, 3) + np.where(unions, 2.0, 0.0) + np.where(cba, 1.0, 0.0))
     score = np.round(raw, 6)
-    order = np.lexsort((sh.facs, -score))[:first]
+    order = np.lexsort((sh.facs, -score))
+    under_way = active_project_factories(store, risk, [idx.factories[int(f)] for f in sh.facs])
+    if exclude_under_way and under_way:
+        order = order[np.array([idx.factories[int(sh.facs[i])] not in under_way for i in order], dtype=bool)]
+    order = order[:first]
     fids = [idx.factories[int(sh.facs[i])] for i in order]
     if audit.active():
         _audit(idx, _links_of_rows(sh, order.tolist()))                          # audit: handed out
@@ -534,6 +551,7 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
     buyer_codes = sorted({int(c) for i in order for c in sh.buyers(int(i))})
     companies = nodes_by_id(store, "Company", [idx.companies[c] for c in buyer_codes])
     ctx = factory_context(store, fids, as_of=as_of, risk=risk)
+    gaps = monthly_gaps(store, [factories[fid] for fid in fids])
     out = []
     for i, fid in zip(order, fids, strict=True):
         c = ctx[fid]
@@ -544,5 +562,6 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
                                _LEVEL_NAMES.get(int(level[i])), griev, c.unions, c.ngos,
                                score_opportunity(len(buyers), combined, _LEVEL_NAMES.get(int(level[i])),
                                                  int(grievances[i]), int(unions[i]), bool(cba[i])),
-                               c.organisations, oldest_open_days(griev, as_of)))
+                               c.organisations, oldest_open_days(griev, as_of), under_way.get(fid, []),
+                               gaps.get(fid)))
     return out

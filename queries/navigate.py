@@ -198,7 +198,8 @@ def list_nodes(store: GraphStore, label: str, *, country: str | None = None, tex
     return Page([Node.of(label, n) for n in items], total, offset)
 
 
-SEARCHABLE = tuple(n.label for n in NODES if any(p.name == "name" for p in n.props))
+# projects are listed through projects() / Factory.projects, which filter their participants by role
+SEARCHABLE = tuple(n.label for n in NODES if any(p.name == "name" for p in n.props) and n.label != "Project")
 
 
 def search(store: GraphStore, text: str, *, labels: Sequence[str] = SEARCHABLE,

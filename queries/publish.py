@@ -45,7 +45,8 @@ from . import args
 from .access import SECRETARIAT, Viewer
 from .leverage import LeverageIndex, day, index_for
 
-__all__ = ["BANDS", "PublishResult", "band", "other_buyers", "publish", "snapshots"]
+__all__ = ["BANDS", "PUBLIC_LIST_COLUMNS", "PublishResult", "band", "other_buyers", "public_list", "publish",
+           "snapshots"]
 
 BANDS = (2, 3, 5, 10, 20, 50, 100, 200, 500)
 
@@ -138,3 +139,74 @@ def other_buyers(store: GraphStore, viewer: Viewer, idx: LeverageIndex, as_of: d
         others_seen = seen - int(mine[code])
         out[fid] = band(max(int(n[i]) - seen, 0), candidates - others_seen)
     return out
+
+
+# ---------------------------------------------------------------------------
+# the public aggregated list (DESIGN section 11): no buyer named anywhere
+# ---------------------------------------------------------------------------
+
+#: Open Data Standard for the Apparel Sector columns, then OS ID and the banded count, then the
+#: columns of an Open Supply Hub list upload (name, address, country, sector, product_type,
+#: number_of_workers, parent_company, facility_type), so the same file can be contributed there.
+PUBLIC_LIST_COLUMNS = ("Factory Name", "Factory Type", "Product Type", "Parent company", "Address", "Country",
+                       "Total Workers", "OS ID", "Number of signatory buyers",
+                       "name", "address", "country", "sector", "product_type", "number_of_workers",
+                       "parent_company", "facility_type")
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (list, tuple)):
+        return "; ".join(str(x) for x in v)
+    return str(v)
+
+
+def public_list(store: GraphStore, as_of: dt.date) -> tuple[dt.date, list[list[str]]]:
+    """(the snapshot's date, the rows of :data:`PUBLIC_LIST_COLUMNS`) from the snapshot published on or
+    before ``as_of``: every factory with an active signatory link on the snapshot's date.
+
+    ``Number of signatory buyers`` is released under the disclosure control of :func:`band` as the public
+    sees it (no link is the viewer's: the pool is every signatory of the snapshot's date): a single buyer
+    is never indicated (blank), larger counts are rounded down to a band.  No buyer is named: the parent
+    company is the factory's owner group, left blank when its name is also a company's name.
+    InvalidInput when no snapshot was published on or before ``as_of``.
+    """
+    from imvo.kernel.errors import InvalidInput
+
+    from .base import nodes_by_id
+    from .navigate import neighbours
+
+    idx = index_for(store)
+    si = int(np.searchsorted(idx.s_days, day(as_of), side="right")) - 1
+    if si < 0:
+        raise InvalidInput(f"no snapshot published on or before {as_of}: run 'imvo publish --as-of DATE' first")
+    p = int(idx.s_days[si])
+    snap = dt.date(1970, 1, 1) + dt.timedelta(days=p)
+    lo, hi = (int(x) for x in np.searchsorted(idx.s_snap, [si, si + 1]))
+    anyc = idx.s_cov[lo:hi] == -1
+    counts = {idx.factories[int(f)]: int(n) for f, n in zip(idx.s_fac[lo:hi][anyc].tolist(),
+                                                            idx.s_buyers[lo:hi][anyc].tolist(), strict=True)
+              if n > 0}
+    pool = int(idx.signatories(p).sum())
+    fids = sorted(counts)
+    factories = nodes_by_id(store, "Factory", fids)
+    owners = neighbours(store, SECRETARIAT, "Factory", fids, "OWNS", "in")
+    company_names = {str(n).strip().casefold() for n in
+                     (c.name for c in nodes_by_id(store, "Company", list(idx.companies)).values()) if n}
+    rows = []
+    for fid in fids:
+        f = factories.get(fid)
+        if f is None:
+            continue
+        g = f.props.get
+        own = [e.node.name for e in owners.get(fid, []) if e.node.name]
+        parent = own[0] if own and own[0].strip().casefold() not in company_names else ""
+        n = band(counts[fid], pool)
+        ftype, products, sector = _cell(g("processing_type")), _cell(g("products")), _cell(g("sector"))
+        workers = _cell(g("workers") if g("workers") is not None else g("workers_band"))
+        rows.append([_cell(f.name), ftype, products, parent, _cell(g("address")), _cell(g("country")), workers,
+                     _cell(g("os_id")), "" if n is None else f"at least {n}",
+                     _cell(f.name), _cell(g("address")), _cell(g("country")), sector, products, workers, parent,
+                     ftype])
+    return snap, rows

@@ -174,6 +174,16 @@ COUNTRIES = (
     ("SE", "Sweden", "1", ""), ("HK", "Hong Kong, China", "5", ""),
 )
 
+# monthly wages per worker, EUR, rounded: (living wage, prevailing wage).  Indicative of, not copied
+# from: living-wage benchmarks of the Global Living Wage Coalition (Anker method) and WageIndicator
+# living-wage estimates; prevailing wages indicative of national minimum wages for the sector as
+# reported by the ILO and national wage boards (2023-2025), converted at approximate exchange rates.
+WAGES = {
+    "BD": (200, 110), "IN": (190, 120), "CN": (550, 420), "TR": (700, 550), "VN": (280, 190),
+    "KH": (300, 190), "PK": (190, 110), "MM": (160, 90), "ID": (300, 210), "ET": (110, 30),
+    "LK": (190, 90), "MA": (380, 290), "GH": (190, 80), "BR": (450, 260), "PE": (380, 270),
+}
+
 # illustrative risk levels per country
 COUNTRY_RISKS = {
     "BD": {"living_wage": "high", "freedom_of_association": "high", "health_safety": "high",
@@ -567,7 +577,8 @@ def build(out: Path) -> dict[str, int]:
     rng = _Rng(SEED)
     counts: dict[str, int] = {}
 
-    counts["countries"] = _write(out, "countries", COUNTRIES)
+    counts["countries"] = _write(out, "countries", (
+        (*c, *(str(v) for v in WAGES.get(c[0], ("", "")))) for c in COUNTRIES))
     counts["country_risks"] = _write(out, "country_risks", (
         (code, risk, level, "illustrative demo risk scan")
         for code, risks in COUNTRY_RISKS.items() for risk, level in risks.items()))
@@ -828,6 +839,39 @@ def build(out: Path) -> dict[str, int]:
             break
     counts["grievance_events"] = _write(out, "grievance_events", events)
     counts["grievance_forwards"] = _write(out, "grievance_forwards", forwards)
+    # ---- projects: one active living-wage project at a shared factory with a union, one
+    # completed, one stopped after a buyer left (chosen deterministically, no random draws) ----
+    embassy = {o[4]: o[0] for o in ORGANISATIONS if o[3] == "embassy" and ";" not in o[4]}
+    ngo_in: dict[str, str] = {}
+    for n in sorted(REAL_NGOS, key=lambda n: n[3] != "living_wage"):      # a living-wage NGO first
+        for c in filter(None, n[4].split(";")):
+            ngo_in.setdefault(c, n[0])
+    with_union = [f for f in shared if f["id"] in workplace_at and f["country"] in embassy
+                  and f["country"] in ngo_in]
+    active_f = max(with_union, key=lambda f: (f["country"] == "BD", len(active_buyers[f["id"]]), f["id"]))
+    done_f = next(f for f in shared if f["id"] != active_f["id"])
+    left = sorted((r for r in sourcing if r[6] and "2022-06-01" < r[6] < AS_OF.isoformat()
+                   and r[0] in ("C022", "C024", "C038")
+                   and r[1] not in (active_f["id"], done_f["id"])), key=lambda r: (r[6], r[1]))
+    stop = left[0]
+    lead = min(active_buyers[active_f["id"]])
+    projects = [
+        ("P001", f"Living wage step at {active_f['name']}", active_f["id"], "living_wage", "active",
+         "2025-09-01", "", ("Buyers, the workplace union and the embassy fund a wage step towards the "
+                            "living-wage benchmark, paid through prices")),
+        ("P002", "Fire and building safety remediation", done_f["id"], "health_safety", "completed",
+         "2021-03-01", "2023-06-30", "Corrective action plan closed after follow-up inspections"),
+        ("P003", "Overtime reduction pilot", stop[1], "excessive_hours", "stopped",
+         "2022-01-15", stop[6], "Stopped when the lead buyer left the factory and the covenant"),
+    ]
+    participants = [
+        ("P001", lead, "lead"), ("P001", workplace_at[active_f["id"]], "participant"),
+        ("P001", ngo_in[active_f["country"]], "participant"), ("P001", embassy[active_f["country"]], "supporter"),
+        ("P002", min(active_buyers[done_f["id"]]), "lead"), ("P002", "U-FNV", "supporter"),
+        ("P003", stop[0], "lead"),
+    ]
+    counts["projects"] = _write(out, "projects", projects)
+    counts["project_participants"] = _write(out, "project_participants", participants)
 
     (out / "README.md").write_text(_readme(counts, check(out)), encoding="utf-8")
     return {stem: counts[stem] for stem in FILES}
@@ -862,6 +906,8 @@ REQUIRED = {
     "grievances": ("id", "factory_id", "risk", "filed_on", "status"),
     "grievance_events": ("grievance_id", "status", "on"),
     "grievance_forwards": ("grievance_id", "company_id", "on"),
+    "projects": ("id", "name", "factory_id", "risk", "status"),
+    "project_participants": ("project_id", "party_id", "role"),
 }
 ENUMS = {
     ("countries", "ituc_rating"): ("1", "2", "3", "4", "5", "5+"),
@@ -879,11 +925,15 @@ ENUMS = {
     ("grievances", "risk"): RISKS, ("grievances", "status"): ("open", "resolved"),
     ("grievance_events", "status"): ("received", "admissible", "forwarded", "in_dialogue", "resolved",
                                      "rejected"),
+    ("projects", "risk"): RISKS, ("projects", "status"): ("proposed", "active", "completed", "stopped"),
+    ("project_participants", "role"): ("lead", "participant", "supporter"),
 }
 DATES = {"covenants": ("signed_on", "ends_on"), "covenant_parties": ("since", "until"),
          "sourcing": ("since", "until"), "investments": ("since", "until"),
-         "grievances": ("filed_on",), "grievance_events": ("on",), "grievance_forwards": ("on",)}
-NUMBERS = {("countries", "living_wage_gap"): (0, 1), ("sourcing", "share"): (0, 1),
+         "grievances": ("filed_on",), "grievance_events": ("on",), "grievance_forwards": ("on",),
+         "projects": ("started_on", "ended_on")}
+NUMBERS = {("countries", "living_wage_gap"): (0, 1), ("countries", "living_wage_eur"): (0, None),
+           ("countries", "prevailing_wage_eur"): (0, None), ("sourcing", "share"): (0, 1),
            ("factories", "lat"): (-90, 90), ("factories", "lon"): (-180, 180),
            ("factories", "workers"): (0, None), ("union_presence", "members"): (0, None),
            ("investments", "amount_eur"): (0, None)}
@@ -966,7 +1016,10 @@ def check(folder: Path, as_of: dt.date = AS_OF, *, demo: bool = True) -> dict[st
             ("unions", "affiliated_to", unions), ("union_presence", "union_id", unions),
             ("union_presence", "factory_id", factories),
             ("investments", "investor_id", companies), ("investments", "company_id", companies),
-            ("grievances", "factory_id", factories), ("grievances", "filed_by", unions | ngos))
+            ("grievances", "factory_id", factories), ("grievances", "filed_by", unions | ngos),
+            ("projects", "factory_id", factories),
+            ("project_participants", "project_id", {r["id"] for r in data["projects"]}),
+            ("project_participants", "party_id", companies | unions | ngos | orgs))
     for stem, col, valid in refs:
         for i, row in enumerate(data[stem], start=2):
             if row.get(col) and row[col] not in valid:
@@ -1101,7 +1154,17 @@ factories or people is coincidental:
   (`U01`-`U10`, workplace unions from `U101`) and the local NGOs (`N01`-`N10`);
 - the country facts: `ituc_rating`, `living_wage_gap` and the
   `country_risks` levels are illustrative, not copied from any edition of an
-  index or assessment.
+  index or assessment;
+- the **projects** (`P001`-`P003`) and their participants.
+
+**Indicative** - `living_wage_eur` and `prevailing_wage_eur` in
+`countries.csv` are rounded monthly figures per worker in EUR, *indicative of*
+public sources, not copied from them: living-wage benchmarks of the Global
+Living Wage Coalition (Anker methodology) and WageIndicator Foundation
+living-wage estimates; prevailing wages indicative of the national (sector)
+minimum wages reported by the ILO and national wage boards, 2023-2025,
+converted at approximate exchange rates. Use the sources themselves for any
+real costing.
 
 **Real** - public bodies and agreements, used by name:
 - the covenants (Dutch IMVO / IRBC sector agreements) with their signing
@@ -1143,6 +1206,14 @@ vendors, factories owned by a supplier group, disclosure public,
 confidential and blank, and some links without a known share. Companies
 `C026` and `C027` buy without being signatories; `C022`, `C024` and `C038`
 left their covenant; `C029` joins only after the demo date.
+
+Projects: `P001` is an active living-wage project at a shared factory with a
+workplace union, an NGO and a Dutch embassy taking part (its living-wage bill
+is `livingWageGap`, and `jointActionOpportunities(excludeUnderWay: true)`
+leaves that factory out); `P002` is completed; `P003` stopped when its lead
+buyer left. `endedLinks(from: "2025-01-01", to: "2026-01-01")` lists the
+signatory links that ended at factories with an open grievance, an active
+project or a union.
 
 Counts on 2026-06-30 (from the script's self-check; "shared" = at least two
 distinct active signatory buyers with an active link on that day):

@@ -15,11 +15,11 @@ from imvo.graph.store import NodeRow, RelRow
 def test_every_label_and_type_of_the_design_is_declared() -> None:
     assert {n.label for n in NODES} == {"Covenant", "Company", "Supplier", "Factory", "Country", "Union",
                                         "NGO", "Organisation", "Risk", "Grievance", "Snapshot",
-                                        "GrievanceEvent"}
+                                        "GrievanceEvent", "Project"}
     assert {r.type for r in RELS} == {
         "PARTY_TO", "SOURCES_FROM", "BUYS_VIA", "SUPPLIES_FROM", "OWNS", "LOCATED_IN", "REPRESENTS",
         "AFFILIATED_WITH", "ACTIVE_IN", "HAS_RISK", "PRIORITISES", "CONCERNS", "ABOUT", "FILED",
-        "INVESTS_IN", "COUNTS", "HAS_EVENT", "FORWARDED_TO"}
+        "INVESTS_IN", "COUNTS", "HAS_EVENT", "FORWARDED_TO", "AT", "ADDRESSES", "PARTICIPATES_IN"}
     for r in RELS:
         for label in r.sources + r.targets:
             node_type(label)

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from imvo.graph.model import INTERNAL_RELS, RELS, RISK_NAMES, is_active, node_type
+from imvo.graph.model import INTERNAL_RELS, PROJECT_RELS, RELS, RISK_NAMES, is_active, node_type
 from imvo.graph.store import GraphStore
 from imvo.kernel.errors import InvalidInput, NotFound
 from imvo.queries import args
+from imvo.queries import projects as pq
 from imvo.queries.access import Viewer
 from imvo.queries.analytics import country_overview, factory_investors
 from imvo.queries.core import Node, co_buyers, factory_leverage, joint_action_opportunities, shared_factories
@@ -256,6 +257,25 @@ def factory_page(store: GraphStore, viewer: Viewer, factory_id: str, as_of: dt.d
     page.tables.append(Table("investors", "Banks, insurers and pension funds behind its buyers",
                              ["investor", "finances buyer", "kind", "amount (EUR)"],
                              [[link(i.investor), link(i.company), _d(i.kind), _d(i.amount_eur)] for i in inv]))
+    page.tables.append(Table("projects", "Joint projects", ["project", "risk", "status", "started", "ended",
+                                                            "participants"],
+                             [[_d(p.get("name")), _risk_link(p.get("risk")), _d(p.get("status")),
+                               _d(p.get("started_on")), _d(p.get("ended_on")),
+                               "; ".join(f"{x.party.name or x.party.id} ({x.role})" for x in p.participants)]
+                              for p in pq.projects(store, viewer, factory_id=f.id)],
+                             note="Participating companies are shown when your role may see their link here."))
+    gap = pq.living_wage_gap(store, viewer, factory_id=f.id, as_of=as_of)
+    if gap is not None:
+        page.facts.append(("living-wage gap per month (EUR)",
+                           f"{gap.monthly_gap_eur:,.0f}" if gap.monthly_gap_eur is not None else
+                           f"unknown: {gap.reason}"))
+        page.tables.append(Table("living-wage", "Living-wage bill: each signatory buyer's part by its share",
+                                 ["company", "share", "EUR per month"],
+                                 [[link(b.company), _pct(b.share) or "unknown",
+                                   _d(None if b.monthly_eur is None else f"{b.monthly_eur:,.0f}")]
+                                  for b in gap.buyers],
+                                 note=(gap.reason or "workers x (living wage - prevailing wage), country "
+                                                     "figures")))
     lat, lon = f.props.get("lat"), f.props.get("lon")
     if lat is not None and lon is not None:
         page.extra["map"] = f"/map?factory={quote(f.id)}"
@@ -418,7 +438,7 @@ def node_page(store: GraphStore, viewer: Viewer, label: str, id_: str, as_of: dt
     page = _new(ENTITY_LABELS[label], n, viewer, as_of)
     page.subtitle = label
     for rt in RELS:
-        if rt.type in INTERNAL_RELS:
+        if rt.type in INTERNAL_RELS or rt.type in PROJECT_RELS:   # projects: on factory pages, by role
             continue
         for direction, ends in (("out", rt.sources), ("in", rt.targets)):
             if label not in ends or (rt.type == "LOCATED_IN" and direction == "in" and label != "Country"):

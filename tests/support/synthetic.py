@@ -362,7 +362,7 @@ def generate(out_dir: Path, *, factories: int, links: int, companies: int | None
     for code in listed:
         info = _COUNTRY_INFO.get(code)
         w.writerow((code, _country_name(code), info[1] if info else "",
-                    info[2] if info else ""))
+                    info[2] if info else "", "", ""))          # no wage figures (living_wage_eur, prevailing_wage_eur)
     counts["countries"] = len(listed)
     fh.close()
 
