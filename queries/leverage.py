@@ -403,6 +403,9 @@ class LeverageIndex:
 
 
 _STRINGS = ("companies", "factories", "countries", "covenants")
+#: the meaning of the saved arrays; bumped whenever what a field holds changes (e.g. open grievances
+#: by their current status, issue 13), so an index saved by an older version is rebuilt, not trusted
+INDEX_FORMAT = 2
 _CODES = {"companies": "company_code", "factories": "factory_code", "countries": "country_code",
           "covenants": "covenant_code"}
 
@@ -418,6 +421,7 @@ def _save(idx: LeverageIndex, folder: Path) -> None:
         elif isinstance(value, np.ndarray):
             arrays[f.name] = value
     arrays["version"] = np.array([idx.version])
+    arrays["index_format"] = np.array([INDEX_FORMAT])
     tmp = folder / f".leverage-{idx.version}.{os.getpid()}.npz"
     np.savez(tmp, **arrays)
     os.replace(tmp, folder / f"leverage-{idx.version}.npz")
@@ -440,7 +444,8 @@ def _load(folder: Path, version: int) -> LeverageIndex | None:
                     continue
                 else:
                     values[f.name] = data[f.name]
-            if int(data["version"][0]) != version:
+            if int(data["version"][0]) != version or "index_format" not in data.files \
+                    or int(data["index_format"][0]) != INDEX_FORMAT:
                 return None
     except (OSError, KeyError, ValueError):
         return None                           # a damaged cache is rebuilt, never trusted
