@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from conftest import SAMPLE_DIR
+
 from imvo.graph.embedded import EmbeddedStore
 from imvo.ingest.canonical import ingest_dir
 from imvo.queries import leverage
