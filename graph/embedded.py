@@ -403,7 +403,10 @@ class _View:
     def inc(self, label: str, id_: str, type_: str) -> Iterator[tuple[dict[str, Any], str, dict[str, Any]]]:
         dates = _rel_dates(type_)
         for props, sl, s, sprops in self._c.execute(
-                "SELECT r.props, r.sl, r.s, n.props FROM rels r JOIN nodes n ON n.label = r.sl AND n.id = r.s "
+                # INDEXED BY: without statistics SQLite would take the primary key's (type = ?) prefix
+                # and scan every relationship of the type (37 ms at 1M factories instead of 0.1 ms)
+                "SELECT r.props, r.sl, r.s, n.props FROM rels r INDEXED BY rels_in "
+                "JOIN nodes n ON n.label = r.sl AND n.id = r.s "
                 "WHERE r.tl = ? AND r.t = ? AND r.type = ?", (label, id_, type_)):
             self._tick()
             yield _decode(props, dates), sl, _node(sl, s, sprops)
