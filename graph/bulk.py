@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -172,7 +173,17 @@ def bulk_writer(store: Neo4jStore, instance: Path) -> Iterator[BulkWriter]:
         restarted = neo4j_launcher.start(instance, port=server.port, heap=server.heap, pagecache=server.pagecache)
         store.driver = make_driver(restarted.uri, "neo4j", "")
         store._schema_ready = False
-        store._ensure_schema()
+        # a JVM just started answers its first requests slowly on a busy machine: retry for a while
+        # rather than fail a finished import on the connection timeout
+        give_up = time.monotonic() + 60
+        while True:
+            try:
+                store._ensure_schema()
+                break
+            except StoreUnavailable:
+                if time.monotonic() > give_up:
+                    raise
+                time.sleep(1)
         store._execute(f"MERGE (m:{META_LABEL} {{id: 'store'}}) SET m.version = coalesce(m.version, 0) + 1", {},
                        write=True)
     finally:
