@@ -126,6 +126,7 @@ def ingest(
 ) -> None:
     """Load a dataset or a supplier list; rejected rows are reported and written to a report file (exit 2)."""
     from imvo.ingest import Preview, load_path
+    from imvo.ingest.loader import no_gc
     from imvo.ingest.review import FILE_NAME as MATCHES_FILE
     from imvo.queries.args import parse_as_of
     settings = _settings()
@@ -134,7 +135,10 @@ def ingest(
     if format not in ("canonical", "oshub", "brand-list"):
         raise fail(f"unknown format {format!r}: use canonical, oshub or brand-list")
     preview = Preview()
-    with _user_errors():
+    # the collector stays off for the whole command, not only while records are built: with millions of
+    # records alive, one full collection between the phases paused the process for longer than the
+    # Neo4j connection timeout (`--bulk` at 1M failed so, BENCHMARKS.md)
+    with _user_errors(), no_gc():
         rdate = parse_as_of(reported_on, "--reported-on")
         if bulk:
             if dry_run or replace or buyer or buyer_column or map or disclosure:
@@ -212,6 +216,9 @@ def _bulk_ingest(settings: Settings, path: Path, format: str) -> tuple[Any, Grap
     store = _open_store(settings)
     assert isinstance(store, Neo4jStore)
     try:
+        if any(store.counts().nodes.values()):       # before reading the files, not after (1M: minutes)
+            raise fail("--bulk loads into an empty database only (the importer replaces a database); this one "
+                       "holds data: load without --bulk, or start from an empty one")
         with _progress() as progress:
             batch = read_dataset(path, progress)
             with bulk_writer(store, instance) as w:

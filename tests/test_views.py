@@ -21,7 +21,7 @@ from imvo.graph.store import GraphStore
 from imvo.kernel.errors import InvalidInput, NotFound
 from imvo.queries.access import PUBLIC, SECRETARIAT, Viewer, viewer_for_role
 from imvo.queries.analytics import country_overview, paths
-from imvo.queries.core import co_buyers, factory_leverage, shared_factories
+from imvo.queries.core import co_buyers, country_parties, factory_leverage, shared_factories
 from imvo.queries.navigate import neighbours
 from imvo.viz.model import MAX_NODES, ViewEdge, ViewGraph, ViewNode
 from imvo.viz.render import VIS_JS, network_data, render_html
@@ -138,6 +138,34 @@ def test_covenant_view_is_the_co_buyer_network(sample_store: GraphStore, viewer:
            for e in edges_of(g, "CO_BUYS")}
     assert got == {k: str(v) for k, v in want.items()}
     assert all(side == "radial" for _, _, side in g.positions.values()) and len(g.positions) == len(g.nodes)
+
+
+@pytest.mark.parametrize("viewer", ROLES, ids=ROLE_IDS)
+def test_covenant_view_draws_the_embassies_of_the_factories_countries(sample_store: GraphStore,
+                                                                      viewer: Viewer) -> None:
+    """Issue 13: beside each shared factory's country, the organisations active there (the embassy among
+    them), exactly those ``factoryLeverage`` lists for the factories of that country."""
+    shared = shared_factories(sample_store, viewer, covenant_id=COVENANT, as_of=DAY)
+    g = covenant_view(sample_store, viewer, COVENANT, as_of=DAY, filters=FACTORIES)
+    assert not g.aggregated
+    want: dict[str, set[str]] = {}
+    for s in shared:
+        lev = factory_leverage(sample_store, viewer, factory_id=s.factory.id, as_of=DAY)
+        assert lev is not None
+        want.setdefault(str(s.factory.props["country"]), set()).update(o.id for o in lev.organisations)
+    active = edges_of(g, "ACTIVE_IN")
+    drawn: dict[str, set[str]] = {}
+    for e in active:
+        assert e.source.startswith("Organisation:") and e.target.startswith("Country:")
+        drawn.setdefault(e.target.split(":", 1)[1], set()).add(e.source.split(":", 1)[1])
+    assert drawn == {c: os for c, os in want.items() if os}
+    assert "O-EMB-BD" in drawn["BD"], "the sample's garment covenant shares factories in Bangladesh"
+    located = {(e.source.split(":", 1)[1], e.target.split(":", 1)[1]) for e in edges_of(g, "LOCATED_IN")}
+    assert located == {(s.factory.id, str(s.factory.props["country"])) for s in shared
+                       if str(s.factory.props["country"]) in drawn}
+    assert set(g.positions) == {n.key for n in g.nodes}
+    default = covenant_view(sample_store, viewer, COVENANT, as_of=DAY)          # the co-buyer network
+    assert any("Embassy of the Kingdom of the Netherlands in Dhaka (BD)" in n for n in default.notes)
 
 
 @pytest.mark.parametrize("viewer", [SECRETARIAT, PUBLIC], ids=["secretariat", "public"])
@@ -330,6 +358,11 @@ def test_large_covenant_view_is_aggregated(big_store: GraphStore, viewer: Viewer
         else:
             assert int(e.label) == sum(n for (c, k), n in visible.items() if k == country and c in grouped)
     assert render_html(g).count('"kind":"FactoryGroup"') == len(groups)
+    countries = {str(s.factory.props["country"]) for s in shared}
+    active = {(e.source, e.target) for e in edges_of(g, "ACTIVE_IN")}
+    want = {(f"Organisation:{o.id}", f"FactoryGroup:{c}") for c in countries
+            for o in country_parties(big_store).organisations.get(c, [])}
+    assert active == want and want, "the organisations active in each country sit beside its factories"
 
 
 @pytest.mark.slow

@@ -26,7 +26,7 @@ from imvo.kernel.errors import InvalidInput, NotFound
 from imvo.queries import args
 from imvo.queries.access import Viewer
 from imvo.queries.analytics import country_overview, find_node, paths
-from imvo.queries.core import Node, co_buyers, factory_leverage, shared_factories
+from imvo.queries.core import Node, co_buyers, country_parties, factory_leverage, shared_factories
 from imvo.queries.navigate import Edge, neighbours, nodes_by_id
 
 from .layout import circle, columns
@@ -402,6 +402,11 @@ def _cobuyer_network(store: GraphStore, viewer: Viewer, cov: Node, shared: Seque
         g.notes.append("No factory has that many active signatory buyers on this date (with these filters).")
     g.notes.append(f"{len(shared)} shared factories; a line joins two signatories that buy at the same "
                    f"factory, thicker for more. 'Companies and factories' shows the factories themselves.")
+    embassies = [(c, o) for c, os in _organisations_by_country(store, shared).items()
+                 for o in os if o.props.get("kind") == "embassy"]
+    if embassies:
+        g.notes.append("Embassies in the shared factories' countries: " + "; ".join(
+            f"{o.name or o.id} ({c})" for c, o in embassies) + ". 'Companies and factories' draws them.")
     top = max(strength.values(), default=1)
     for cid in sorted(kept, key=ranked.index):
         g.add_node(_node(companies[cid], "Company", 1 + 9 * strength[cid] / top, (
@@ -441,9 +446,13 @@ def _covenant_factories(store: GraphStore, viewer: Viewer, cov: Node, shared: Se
     reps = {} if 1 + len(by_party) + len(shared) > MAX_NODES else \
         neighbours(store, viewer, "Factory", [s.factory.id for s in shared], "REPRESENTS", "in")
     unions = {e.node.id for es in reps.values() for e in es}
-    if 1 + len(by_party) + len(shared) + len(unions) > MAX_NODES:
-        _aggregate_covenant(g, ck, by_party, shared, member_count)
-        columns(g, lambda n: _COVENANT_COLUMNS.get(n.kind, 0))
+    orgs = _organisations_by_country(store, shared)
+    coalition = len(orgs) + len({o.id for os in orgs.values() for o in os})
+    if 1 + len(by_party) + len(shared) + len(unions) + coalition > MAX_NODES:
+        _aggregate_covenant(g, ck, by_party, shared, member_count, orgs)
+        parties_drawn = {e.source for e in g.edges if e.type == "PARTY_TO"}
+        columns(g, lambda n: 3 if n.kind == "Organisation" and n.key not in parties_drawn
+                else _COVENANT_COLUMNS.get(n.kind, 0))
         return g
     # companies | their shared factories | the unions there (the parties are listed on the covenant's page)
     g.nodes.clear()
@@ -461,8 +470,29 @@ def _covenant_factories(store: GraphStore, viewer: Viewer, cov: Node, shared: Se
         for e in reps.get(s.factory.id, []):
             uk = g.add_node(_node(e.node)).key
             g.add_edge(ViewEdge(uk, fk, "REPRESENTS", _link_facts([e]), 4.0 if e.get("has_cba") else 1.5))
-    columns(g, lambda n: {"Company": 0, "Factory": 1}.get(n.kind, 2))
+    # the rest of the coalition: the factories' countries and the organisations active there, embassies first
+    countries = nodes_by_id(store, "Country", sorted(orgs))
+    for code, os in sorted(orgs.items()):
+        if code not in countries:
+            continue
+        here = [s for s in shared if s.factory.props.get("country") == code]
+        kk = g.add_node(_node(countries[code], extra=(("shared factories here", str(len(here))),))).key
+        for s in here:
+            g.add_edge(ViewEdge(node_key("Factory", s.factory.id), kk, "LOCATED_IN"))
+        for o in os:
+            g.add_edge(ViewEdge(g.add_node(_node(o)).key, kk, "ACTIVE_IN"))
+    if orgs:
+        g.notes.append("Embassies and other organisations active in the factories' countries are drawn "
+                       "beside each country (embassies first in every list).")
+    columns(g, lambda n: {"Company": 0, "Factory": 1, "Union": 2, "Country": 2}.get(n.kind, 3))
     return g
+
+
+def _organisations_by_country(store: GraphStore, shared: Sequence[Any]) -> dict[str, list[Node]]:
+    """The organisations (embassies first) active in each country that has a shared factory."""
+    parties = country_parties(store).organisations
+    codes = {str(s.factory.props.get("country") or "") for s in shared}
+    return {c: list(parties[c]) for c in sorted(codes) if parties.get(c)}
 
 
 _COVENANT_COLUMNS = {"Covenant": 0, "NGO": 0, "Organisation": 0, "Union": 0, "NGOGroup": 0,
@@ -471,7 +501,8 @@ _COVENANT_COLUMNS = {"Covenant": 0, "NGO": 0, "Organisation": 0, "Union": 0, "NG
 
 
 def _aggregate_covenant(g: ViewGraph, ck: str, by_party: dict[tuple[str, str], list[Edge]],
-                        shared: Sequence[Any], member_count: Counter[str]) -> None:
+                        shared: Sequence[Any], member_count: Counter[str],
+                        orgs: dict[str, list[Node]]) -> None:
     """Factories grouped by country; the busiest companies by name, the rest grouped per label."""
     g.aggregated = True
     g.notes.append(f"Aggregated: {len(shared)} shared factories grouped by country. The {TOP_MEMBERS} "
@@ -523,6 +554,10 @@ def _aggregate_covenant(g: ViewGraph, ck: str, by_party: dict[tuple[str, str], l
             for n, code in top if src.endswith("Group:rest") else top[:TOP_COUNTRIES]:
                 g.add_edge(ViewEdge(src, f"FactoryGroup:{code}", "SOURCES_FROM", (("shared factories", str(n)),),
                                     _width(n), str(n)))
+    for code, os in sorted(orgs.items()):        # embassies and others, beside their country's factories
+        for o in os:
+            g.add_edge(ViewEdge(g.add_node(_node(o)).key, f"FactoryGroup:{code}", "ACTIVE_IN",
+                                (("country", code),)))
 
 
 # ---------------------------------------------------------------------------
