@@ -44,11 +44,15 @@ class TokenTable:
         return len(self._entries)
 
 
-def get_store(request: Request) -> GraphStore:
+# The dependencies are ``async def``: they only read the app's state and the headers, and a plain
+# ``def`` dependency costs each request a trip through the thread pool (three of them were about a
+# third of the API's own time per request, scripts/bench_leverage.py "API overhead").
+
+async def get_store(request: Request) -> GraphStore:
     return request.app.state.store
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -80,8 +84,12 @@ def get_viewer(request: Request) -> Viewer:
     return viewer
 
 
+async def _viewer(request: Request) -> Viewer:
+    return get_viewer(request)      # a SHA-256 and a dict lookup: nothing that blocks the loop
+
+
 StoreDep = Annotated[GraphStore, Depends(get_store)]
-ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+ViewerDep = Annotated[Viewer, Depends(_viewer)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 

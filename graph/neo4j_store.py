@@ -165,6 +165,17 @@ class Neo4jStore(GraphStore):
                              write=False)
         return int(rows[0]["v"] or 0) if rows else 0
 
+    def read_checked(self, query: ReadQuery, **params: Any) -> tuple[list[dict[str, Any]], int]:
+        # The version is read first in the same transaction, so the rows are of that version or
+        # newer, as with a separate check before the read (an empty answer costs the second trip).
+        rows = self._execute(f"OPTIONAL MATCH (imvo_m:{META_LABEL} {{id: 'store'}}) "
+                             f"WITH coalesce(imvo_m.version, 0) AS imvo_v CALL () {{ {query.cypher} }} RETURN *",
+                             params, write=False)
+        if not rows:
+            return [], self.version()
+        version = int(rows[0]["imvo_v"])
+        return [{k: v for k, v in r.items() if k != "imvo_v"} for r in rows], version
+
     def close(self) -> None:
         self.driver.close()
 

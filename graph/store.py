@@ -246,6 +246,13 @@ class GraphStore(abc.ABC):
     def version(self) -> int:
         """A number that changes with every committed write (one cheap round trip)."""
 
+    def read_checked(self, query: ReadQuery, **params: Any) -> tuple[list[dict[str, Any]], int]:
+        """The rows of :meth:`read` and the store's :meth:`version` as seen by that read, so that a
+        caller who computed on data of version V and sees V here knows its answer is V's (Neo4j
+        does both in one round trip)."""
+        rows = self.read(query, **params)
+        return rows, self.version()
+
     def cache_dir(self) -> Path | None:
         """A folder where derived data (the leverage index) may be cached by version (None: none)."""
         return None

@@ -9,7 +9,7 @@ from typing import Any
 from imvo.graph.model import node_type
 from imvo.graph.store import GraphStore, GraphView, ReadQuery
 
-__all__ = ["Node", "nodes_by_id"]
+__all__ = ["Node", "nodes_by_id", "nodes_by_ids", "nodes_by_ids_checked"]
 
 
 @dataclass(frozen=True)
@@ -48,3 +48,48 @@ def nodes_by_id(store: GraphStore, label: str, ids: Sequence[str]) -> dict[str, 
         return {}
     rows = store.read(_nodes_query(label), ids=wanted)
     return {r["n"]["id"]: Node.of(label, r["n"]) for r in rows}
+
+
+def _nodes_many_py(view: GraphView, *, labels: tuple[str, ...], **ids: list[str]) -> list[dict[str, Any]]:
+    return [{"l": label, "n": n} for k, label in enumerate(labels)
+            for i in ids[f"ids{k}"] if (n := view.node(label, i)) is not None]
+
+
+@cache
+def _nodes_many_query(labels: tuple[str, ...]) -> ReadQuery:
+    for label in labels:
+        node_type(label)
+    parts = " UNION ALL ".join(f"UNWIND $ids{k} AS i MATCH (n:{label} {{id: i}}) RETURN '{label}' AS l, n {{.*}} AS n"
+                               for k, label in enumerate(labels))
+    return ReadQuery(f"nodes_{'_'.join(labels)}", f"CALL () {{ {parts} }} RETURN l, n",
+                     lambda view, labels_=labels, **ids: _nodes_many_py(view, labels=labels_, **ids))
+
+
+def nodes_by_ids(store: GraphStore, wanted: dict[str, Sequence[str]]) -> dict[str, dict[str, Node]]:
+    """{label: {id: Node}} for the ids of several labels that exist, in one round trip."""
+    lists = {label: list(dict.fromkeys(ids)) for label, ids in wanted.items()}
+    out: dict[str, dict[str, Node]] = {label: {} for label in lists}
+    labels = tuple(label for label, ids in lists.items() if ids)
+    if not labels:
+        return out
+    if len(labels) == 1:
+        out[labels[0]] = nodes_by_id(store, labels[0], lists[labels[0]])
+        return out
+    rows = store.read(_nodes_many_query(labels), **{f"ids{k}": lists[label] for k, label in enumerate(labels)})
+    for r in rows:
+        out[r["l"]][r["n"]["id"]] = Node.of(r["l"], r["n"])
+    return out
+
+
+def nodes_by_ids_checked(store: GraphStore, wanted: dict[str, Sequence[str]]) -> tuple[dict[str, dict[str, Node]], int]:
+    """:func:`nodes_by_ids` and the store's version as that read saw it (one round trip on Neo4j)."""
+    lists = {label: list(dict.fromkeys(ids)) for label, ids in wanted.items()}
+    out: dict[str, dict[str, Node]] = {label: {} for label in lists}
+    labels = tuple(label for label, ids in lists.items() if ids)
+    if not labels:
+        return out, store.version()
+    rows, version = store.read_checked(_nodes_many_query(labels),
+                                       **{f"ids{k}": lists[label] for k, label in enumerate(labels)})
+    for r in rows:
+        out[r["l"]][r["n"]["id"]] = Node.of(r["l"], r["n"])
+    return out, version

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -29,9 +29,9 @@ from imvo.kernel import audit
 
 from . import args
 from .access import Viewer
-from .base import Node, nodes_by_id
+from .base import Node, nodes_by_ids, nodes_by_ids_checked
 from .grievance_status import OPEN_CYPHER, is_open, status_in_view
-from .leverage import LEVELS, LeverageIndex, day, index_for
+from .leverage import LEVELS, LeverageIndex, day, index_for, last_index
 
 __all__ = [
     "RISK_LEVEL_WEIGHT",
@@ -211,11 +211,16 @@ def _org_order(n: Node) -> tuple[int, str, str]:
     return (0 if n.props.get("kind") == "embassy" else 1, str(n.name or "").lower(), n.id)
 
 
-def country_parties(store: GraphStore) -> CountryParties:
+def country_parties(store: GraphStore, version: int | None = None) -> CountryParties:
     """NGOs (by id) and organisations (embassies first, then by name) active in each country, for the
-    store's current version (one read per version, kept like the leverage index)."""
-    version = store.version()
+    store's current version (one read per version, kept like the leverage index).
+
+    ``version``: the store's version as the caller has just checked it (the leverage index's), which
+    saves the round trip of checking it again within one answer."""
     cached = _PARTIES.get(store)
+    if version is not None and cached is not None and cached.version == version:
+        return cached
+    version = store.version()
     if cached is not None and cached.version == version:
         return cached
     ngos: dict[str, dict[str, Node]] = {}
@@ -240,12 +245,17 @@ def _level_weight(level: str) -> int:
 
 
 def factory_context(store: GraphStore, ids: Sequence[str], *, as_of: dt.date,
-                    risk: str | None = None) -> dict[str, FactoryContext]:
-    """Unions, NGOs active in the country, open grievances and a risk level, for many factories."""
+                    risk: str | None = None, version: int | None = None) -> dict[str, FactoryContext]:
+    """Unions, NGOs active in the country, open grievances and a risk level, for many factories
+    (``version``: as for :func:`country_parties`)."""
     if not ids:
         return {}
-    rows = store.read(CONTEXT, ids=list(ids), as_of=as_of, risk=risk)
-    parties = country_parties(store)
+    return _context_of(store, store.read(CONTEXT, ids=list(ids), as_of=as_of, risk=risk), risk, version)
+
+
+def _context_of(store: GraphStore, rows: list[dict[str, Any]], risk: str | None,
+                version: int | None) -> dict[str, FactoryContext]:
+    parties = country_parties(store, version)
     out = {}
     for r in rows:
         unions = sorted((UnionPresence(Node.of("Union", u["union"]), u.get("members"), u.get("has_cba"))
@@ -318,9 +328,23 @@ def shared_rows(idx: LeverageIndex, viewer: Viewer, d: int, *, covenant_id: str 
                   starts[order].astype(np.int64), pc.astype(np.int64), pos)
 
 
-def _shared_args(store: GraphStore, covenant_id: str | None, country: str | None, min_buyers: int,
-                 as_of: dt.date | None) -> tuple[str | None, str | None, int, dt.date]:
-    return (args.covenant(store, covenant_id), args.country(country), args.min_buyers(min_buyers),
+def _covenant(store: GraphStore, idx: LeverageIndex, value: str | None) -> str | None:
+    """args.covenant, answered from the (fresh) index when it knows the covenant: no round trip."""
+    if value is not None and value.strip() in idx.covenant_code:
+        return value.strip()
+    return args.covenant(store, value)
+
+
+def _company(store: GraphStore, idx: LeverageIndex, value: str) -> str:
+    """args.company, answered from the (fresh) index when it knows the company: no round trip."""
+    if value.strip() in idx.company_code:
+        return value.strip()
+    return args.company(store, value)
+
+
+def _shared_args(store: GraphStore, idx: LeverageIndex, covenant_id: str | None, country: str | None,
+                 min_buyers: int, as_of: dt.date | None) -> tuple[str | None, str | None, int, dt.date]:
+    return (_covenant(store, idx, covenant_id), args.country(country), args.min_buyers(min_buyers),
             args.as_of(as_of))
 
 
@@ -347,8 +371,8 @@ def _materialise(store: GraphStore, viewer: Viewer, sh: Shared, rows: range, as_
     idx = sh.index
     fids = [idx.factories[int(sh.facs[i])] for i in rows]
     buyer_codes = {int(c) for i in rows for c in sh.buyers(i)}
-    factories = nodes_by_id(store, "Factory", fids)
-    companies = nodes_by_id(store, "Company", [idx.companies[c] for c in sorted(buyer_codes)])
+    nodes = nodes_by_ids(store, {"Factory": fids, "Company": [idx.companies[c] for c in sorted(buyer_codes)]})
+    factories, companies = nodes["Factory"], nodes["Company"]
     others = _other_buyers(store, viewer, idx, as_of, covenant_id, fids)
     if audit.active():
         _audit(idx, _links_of_rows(sh, list(rows)))                             # audit: handed out
@@ -371,8 +395,9 @@ def shared_factories_page(store: GraphStore, viewer: Viewer, *, covenant_id: str
                           first: int | None = None, offset: int = 0) -> SharedPage:
     """One page of :func:`shared_factories` (``first`` rows from ``offset``; all when ``first`` is None)
     and the total number of rows: only the page's rows are read from the store."""
-    covenant_id, country, min_buyers, day_ = _shared_args(store, covenant_id, country, min_buyers, as_of)
-    sh = shared_rows(index_for(store), viewer, day(day_), covenant_id=covenant_id, country=country,
+    idx = index_for(store)
+    covenant_id, country, min_buyers, day_ = _shared_args(store, idx, covenant_id, country, min_buyers, as_of)
+    sh = shared_rows(idx, viewer, day(day_), covenant_id=covenant_id, country=country,
                      min_buyers=min_buyers)
     offset = max(offset, 0)
     end = len(sh) if first is None else min(len(sh), offset + max(first, 0))
@@ -402,12 +427,36 @@ def co_buyers(store: GraphStore, viewer: Viewer, *, company_id: str, covenant_id
               as_of: dt.date | None = None) -> list[CoBuyer]:
     """Other active signatories sharing at least one active factory with ``company_id``, over the
     links the viewer may see.  Ordered by shared count descending, then company id."""
-    company_id, covenant_id = args.company(store, company_id), args.covenant(store, covenant_id)
     as_of = args.as_of(as_of)
-    idx, d = index_for(store), day(as_of)
+    return _checked(store, lambda idx: _co_buyers(store, idx, viewer, company_id, covenant_id, as_of))
+
+
+T = TypeVar("T")
+
+
+def _checked(store: GraphStore, compute: Callable[[LeverageIndex], tuple[T, int, list[I64]]]) -> T:
+    """An answer computed on the index this process last used, accepted when the store's version seen
+    by the answer's last read is that index's (else recomputed on the current index): the version
+    check rides on a read the answer makes anyway, instead of a round trip of its own.  The links in
+    the accepted answer are audited (``compute`` returns them)."""
+    idx = last_index(store)
+    for _ in range(4):
+        out, seen, handed = compute(idx)
+        if seen == idx.version:
+            break
+        idx = index_for(store)
+    for positions in handed:                                                 # audit: handed out
+        _audit(idx, positions)
+    return out
+
+
+def _co_buyers(store: GraphStore, idx: LeverageIndex, viewer: Viewer, company_id: str, covenant_id: str | None,
+               as_of: dt.date) -> tuple[list[CoBuyer], int, list[I64]]:
+    company_id, covenant_id = _company(store, idx, company_id), _covenant(store, idx, covenant_id)
+    d = day(as_of)
     me = idx.company_code.get(company_id)
     if me is None:
-        return []
+        return [], store.version(), []
     mine = idx.company_links(me)
     mine = mine[idx.usable(viewer, d, mine)]
     facs = np.unique(idx.l_fac[mine])
@@ -421,19 +470,20 @@ def co_buyers(store: GraphStore, viewer: Viewer, *, company_id: str, covenant_id
     first_of_pair = np.ones(len(comp), dtype=bool)
     first_of_pair[1:] = (comp[1:] != comp[:-1]) | (fac[1:] != fac[:-1])
     comp, fac = comp[first_of_pair], fac[first_of_pair]
-    if audit.active():                                                       # audit: handed out
-        _audit(idx, pos)
-        _audit(idx, mine[np.isin(idx.l_fac[mine], fac)])
+    handed = [pos, mine[np.isin(idx.l_fac[mine], fac)]] if audit.active() else []
     others, starts, counts = np.unique(comp, return_index=True, return_counts=True)
     rank = np.lexsort((others, -counts))
-    companies = nodes_by_id(store, "Company", [idx.companies[int(c)] for c in others])
-    factories = nodes_by_id(store, "Factory", [idx.factories[int(f)] for f in np.unique(fac)])
+    nodes, seen = nodes_by_ids_checked(store, {"Company": [idx.companies[int(c)] for c in others],
+                                              "Factory": [idx.factories[int(f)] for f in np.unique(fac)]})
+    if seen != idx.version:
+        return [], seen, []
+    companies, factories = nodes["Company"], nodes["Factory"]
     out = []
     for i in rank:
         s, n = int(starts[i]), int(counts[i])
         shared = [factories[idx.factories[int(f)]] for f in fac[s:s + n]]
         out.append(CoBuyer(companies[idx.companies[int(others[i])]], shared, n))
-    return out
+    return out, seen, handed
 
 
 def _combined(shares: npt.NDArray[np.float64]) -> float | None:
@@ -446,10 +496,15 @@ def factory_leverage(store: GraphStore, viewer: Viewer, *, factory_id: str,
     """A factory's active buyers, its signatory buyers and their combined share, unions, NGOs in its
     country and open grievances, over the links the viewer may see; ``None`` for an unknown factory."""
     as_of = args.as_of(as_of)
-    idx, d = index_for(store), day(as_of)
+    return _checked(store, lambda idx: _factory_leverage(store, idx, viewer, factory_id, as_of))
+
+
+def _factory_leverage(store: GraphStore, idx: LeverageIndex, viewer: Viewer, factory_id: str,
+                      as_of: dt.date) -> tuple[FactoryLeverage | None, int, list[I64]]:
+    d = day(as_of)
     f = idx.factory_code.get(factory_id)
     if f is None:
-        return None
+        return None, store.version(), []
     pos = idx.factory_links(f)
     pos = pos[idx.usable(viewer, d, pos)]
     comps = idx.l_comp[pos]
@@ -457,15 +512,17 @@ def factory_leverage(store: GraphStore, viewer: Viewer, *, factory_id: str,
     buyers = np.unique(comps)
     signatory = buyers[sig[buyers]]
     share = _combined(idx.l_share[pos[sig[comps]]])
-    _audit(idx, pos)                                                          # audit: handed out
-    names = nodes_by_id(store, "Company", [idx.companies[int(c)] for c in buyers])
-    factory = nodes_by_id(store, "Factory", [factory_id])[factory_id]
-    ctx = factory_context(store, [factory_id], as_of=as_of)[factory_id]
+    nodes = nodes_by_ids(store, {"Company": [idx.companies[int(c)] for c in buyers], "Factory": [factory_id]})
+    names, factory = nodes["Company"], nodes["Factory"][factory_id]
+    rows, seen = store.read_checked(CONTEXT, ids=[factory_id], as_of=as_of, risk=None)
+    if seen != idx.version:
+        return None, seen, []
+    ctx = _context_of(store, rows, None, seen)[factory_id]
     other = _other_buyers(store, viewer, idx, as_of, None, [factory_id]).get(factory_id)
-    return FactoryLeverage(factory, [names[idx.companies[int(c)]] for c in buyers],
-                           [names[idx.companies[int(c)]] for c in signatory], len(buyers), len(signatory),
-                           share, ctx.unions, ctx.ngos, ctx.open_grievances, other, ctx.organisations,
-                           oldest_open_days(ctx.open_grievances, as_of))
+    return (FactoryLeverage(factory, [names[idx.companies[int(c)]] for c in buyers],
+                            [names[idx.companies[int(c)]] for c in signatory], len(buyers), len(signatory),
+                            share, ctx.unions, ctx.ngos, ctx.open_grievances, other, ctx.organisations,
+                            oldest_open_days(ctx.open_grievances, as_of)), seen, [pos])
 
 
 # ---------------------------------------------------------------------------
@@ -519,8 +576,9 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
     """
     from .projects import active_project_factories, monthly_gaps
     risk, first = args.risk(risk), args.first(first, 10**9)
-    covenant_id, country, _, as_of = _shared_args(store, covenant_id, country, 2, as_of)
-    idx, d = index_for(store), day(as_of)
+    idx = index_for(store)
+    covenant_id, country, _, as_of = _shared_args(store, idx, covenant_id, country, 2, as_of)
+    d = day(as_of)
     sh = shared_rows(idx, viewer, d, covenant_id=covenant_id, country=country, min_buyers=2)
     if not len(sh) or first == 0:
         return []
@@ -547,10 +605,10 @@ def joint_action_opportunities(store: GraphStore, viewer: Viewer, *, risk: str,
     fids = [idx.factories[int(sh.facs[i])] for i in order]
     if audit.active():
         _audit(idx, _links_of_rows(sh, order.tolist()))                          # audit: handed out
-    factories = nodes_by_id(store, "Factory", fids)
     buyer_codes = sorted({int(c) for i in order for c in sh.buyers(int(i))})
-    companies = nodes_by_id(store, "Company", [idx.companies[c] for c in buyer_codes])
-    ctx = factory_context(store, fids, as_of=as_of, risk=risk)
+    nodes = nodes_by_ids(store, {"Factory": fids, "Company": [idx.companies[c] for c in buyer_codes]})
+    factories, companies = nodes["Factory"], nodes["Company"]
+    ctx = factory_context(store, fids, as_of=as_of, risk=risk, version=idx.version)
     gaps = monthly_gaps(store, [factories[fid] for fid in fids])
     out = []
     for i, fid in zip(order, fids, strict=True):

@@ -459,6 +459,13 @@ _LOCKS: weakref.WeakKeyDictionary[GraphStore, threading.Lock] = weakref.WeakKeyD
 _GUARD = threading.Lock()
 
 
+def last_index(store: GraphStore) -> LeverageIndex:
+    """The index this process last used for the store, without checking the store's version (the
+    caller checks it on its last read: :meth:`GraphStore.read_checked`); :func:`index_for` when none."""
+    cached = _CACHE.get(store)
+    return cached if cached is not None else index_for(store)
+
+
 def index_for(store: GraphStore) -> LeverageIndex:
     """The index of the store's current version (rebuilt when a write has committed since; kept on disk
     beside an embedded store, so a reopened store does not rebuild it)."""

@@ -1,15 +1,20 @@
 """The leverage index kept beside an embedded store: reused when it is of the store's version and of
-this code's format, rebuilt otherwise (a stale or foreign cache is never trusted)."""
+this code's format, rebuilt otherwise (a stale or foreign cache is never trusted); and never used
+for an answer once another writer has committed."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pytest
 from conftest import SAMPLE_DIR
 
 from imvo.graph.embedded import EmbeddedStore
+from imvo.graph.store import GraphStore, NodeRow, RelRow
 from imvo.ingest.canonical import ingest_dir
-from imvo.queries import leverage
+from imvo.queries import core, leverage
+from imvo.queries.access import SECRETARIAT
 
 
 def _same(a: leverage.LeverageIndex, b: leverage.LeverageIndex) -> bool:
@@ -46,3 +51,42 @@ def test_an_index_of_another_format_is_rebuilt(tmp_path: Path) -> None:
     assert leverage._load(tmp_path / "cache", store.version()) is None
     fresh = leverage.index_for(EmbeddedStore(tmp_path))                     # a new process: rebuilt
     assert _same(fresh, built)
+
+
+def _other_handle(store: GraphStore, request: pytest.FixtureRequest) -> GraphStore:
+    """Another handle on the same data, as another process would have (its own index cache)."""
+    if isinstance(store, EmbeddedStore):
+        return EmbeddedStore(store.data_dir)
+    from conftest import _neo4j_store
+    return _neo4j_store(request.getfixturevalue("neo4j_driver"))
+
+
+def test_answers_follow_a_write_made_through_another_handle(store: GraphStore, request: pytest.FixtureRequest) -> None:
+    """coBuyers and factoryLeverage check the index's version on the read they make anyway
+    (GraphStore.read_checked), not on a round trip of their own: an answer after another writer's
+    commit is of the new version, including a company or factory the old index did not know."""
+    d = dt.date(2026, 6, 30)
+    with store.writer() as w:
+        w.merge_nodes("Covenant", [NodeRow("COV1", {"name": "Cov", "sector": "x", "signed_on": dt.date(2016, 1, 1)})])
+        w.merge_nodes("Company", [NodeRow(c, {"name": c, "country": "NL", "kind": "brand"}) for c in ("C1", "C2")])
+        w.merge_nodes("Factory", [NodeRow("F1", {"name": "Fa 1", "country": "BD"})])
+        w.merge_rels("PARTY_TO", "Company", "Covenant", [RelRow(c, "COV1", {"role": "signatory"}) for c in ("C1", "C2")])
+        w.merge_rels("SOURCES_FROM", "Company", "Factory",
+                     [RelRow(c, "F1", {"disclosure": "public", "since": dt.date(2020, 1, 1)}) for c in ("C1", "C2")])
+    assert [(c.company.id, c.shared_count) for c in core.co_buyers(store, SECRETARIAT, company_id="C1", as_of=d)] \
+        == [("C2", 1)]
+    assert core.factory_leverage(store, SECRETARIAT, factory_id="F1", as_of=d).buyer_count == 2  # type: ignore[union-attr]
+    assert core.factory_leverage(store, SECRETARIAT, factory_id="F2", as_of=d) is None
+    other = _other_handle(store, request)
+    with other.writer() as w:
+        w.merge_nodes("Company", [NodeRow("C3", {"name": "C3", "country": "NL", "kind": "brand"})])
+        w.merge_nodes("Factory", [NodeRow("F2", {"name": "Fa 2", "country": "BD"})])
+        w.merge_rels("PARTY_TO", "Company", "Covenant", [RelRow("C3", "COV1", {"role": "signatory"})])
+        w.merge_rels("SOURCES_FROM", "Company", "Factory",
+                     [RelRow(c, f, {"disclosure": "public", "since": dt.date(2020, 1, 1)})
+                      for c, f in (("C3", "F1"), ("C1", "F2"), ("C2", "F2"))])
+    assert [(c.company.id, c.shared_count) for c in core.co_buyers(store, SECRETARIAT, company_id="C1", as_of=d)] \
+        == [("C2", 2), ("C3", 1)]
+    assert [c.company.id for c in core.co_buyers(store, SECRETARIAT, company_id="C3", as_of=d)] == ["C1", "C2"]
+    assert core.factory_leverage(store, SECRETARIAT, factory_id="F1", as_of=d).buyer_count == 3  # type: ignore[union-attr]
+    assert core.factory_leverage(store, SECRETARIAT, factory_id="F2", as_of=d).buyer_count == 2  # type: ignore[union-attr]
