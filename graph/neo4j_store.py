@@ -117,10 +117,7 @@ class Neo4jStore(GraphStore):
             if timeout <= 0.001:
                 raise limit.error()
         try:
-            records, _, _ = self.driver.execute_query(
-                neo4j.Query(query, timeout=timeout) if timeout is not None else query,
-                params, database_=self.database,
-                routing_=RoutingControl.WRITE if write else RoutingControl.READ)
+            records = self._write_records(query, params) if write else self._read_records(query, params, timeout)
         except _UNAVAILABLE as exc:
             raise StoreUnavailable(self._unreachable(exc)) from None
         except Neo4jError as exc:
@@ -133,6 +130,29 @@ class Neo4jStore(GraphStore):
         if limit is not None and not write:
             limit.check()
         return out
+
+    def _write_records(self, query: str, params: dict[str, Any]) -> list[Any]:
+        records, _, _ = self.driver.execute_query(query, params, database_=self.database,
+                                                  routing_=RoutingControl.WRITE)
+        return list(records)
+
+    def _read_records(self, query: str, params: dict[str, Any], timeout: float | None) -> list[Any]:
+        # A read is one auto-commit query (RUN and PULL in one round trip), not a managed
+        # transaction (BEGIN+RUN+PULL, then COMMIT: two), with the bookmarks of execute_query's
+        # writes so a cluster still reads its own writes.  Measured on the 100k server: 4.0-4.6 ms
+        # against 7.1 ms p50 for the version check.  Transient errors are retried like writes.
+        q = neo4j.Query(query, timeout=timeout) if timeout is not None else neo4j.Query(query)
+        for attempt in range(_RETRIES):
+            try:
+                with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS,
+                                         bookmark_manager=self.driver.execute_query_bookmark_manager) as s:
+                    return list(s.run(q, params))
+            except TransientError as exc:
+                limit = deadline.current()
+                if attempt == _RETRIES - 1 or "TimedOut" in (exc.code or "") or (limit and limit.expired()):
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        return []
 
     def _unreachable(self, exc: BaseException) -> str:
         reason = " ".join(str(exc).split()) or type(exc).__name__

@@ -367,20 +367,21 @@ def _links_of_rows(sh: Shared, rows: Sequence[int]) -> I64:
 
 
 def _materialise(store: GraphStore, viewer: Viewer, sh: Shared, rows: range, as_of: dt.date,
-                 covenant_id: str | None) -> list[SharedFactory]:
+                 covenant_id: str | None) -> tuple[list[SharedFactory], int, list[I64]]:
+    """The rows' factories and buyers read in one round trip, with the store's version that read saw
+    and the links handed out (for :func:`_checked`)."""
     idx = sh.index
     fids = [idx.factories[int(sh.facs[i])] for i in rows]
     buyer_codes = {int(c) for i in rows for c in sh.buyers(i)}
-    nodes = nodes_by_ids(store, {"Factory": fids, "Company": [idx.companies[c] for c in sorted(buyer_codes)]})
+    nodes, seen = nodes_by_ids_checked(store, {"Factory": fids,
+                                               "Company": [idx.companies[c] for c in sorted(buyer_codes)]})
     factories, companies = nodes["Factory"], nodes["Company"]
     others = _other_buyers(store, viewer, idx, as_of, covenant_id, fids)
-    if audit.active():
-        _audit(idx, _links_of_rows(sh, list(rows)))                             # audit: handed out
     out = []
     for i, fid in zip(rows, fids, strict=True):
         buyers = [companies[idx.companies[int(c)]] for c in sh.buyers(i)]
         out.append(SharedFactory(factories[fid], buyers, len(buyers), others.get(fid)))
-    return out
+    return out, seen, [_links_of_rows(sh, list(rows))] if audit.active() else []
 
 
 def _other_buyers(store: GraphStore, viewer: Viewer, idx: LeverageIndex, as_of: dt.date,
@@ -395,14 +396,15 @@ def shared_factories_page(store: GraphStore, viewer: Viewer, *, covenant_id: str
                           first: int | None = None, offset: int = 0) -> SharedPage:
     """One page of :func:`shared_factories` (``first`` rows from ``offset``; all when ``first`` is None)
     and the total number of rows: only the page's rows are read from the store."""
-    idx = index_for(store)
-    covenant_id, country, min_buyers, day_ = _shared_args(store, idx, covenant_id, country, min_buyers, as_of)
-    sh = shared_rows(idx, viewer, day(day_), covenant_id=covenant_id, country=country,
-                     min_buyers=min_buyers)
-    offset = max(offset, 0)
-    end = len(sh) if first is None else min(len(sh), offset + max(first, 0))
-    return SharedPage(_materialise(store, viewer, sh, range(offset, max(end, offset)), day_, covenant_id),
-                      len(sh), offset)
+    def compute(idx: LeverageIndex) -> tuple[SharedPage, int, list[I64]]:
+        cov, ctry, minimum, day_ = _shared_args(store, idx, covenant_id, country, min_buyers, as_of)
+        sh = shared_rows(idx, viewer, day(day_), covenant_id=cov, country=ctry, min_buyers=minimum)
+        start = max(offset, 0)
+        end = len(sh) if first is None else min(len(sh), start + max(first, 0))
+        items, seen, handed = _materialise(store, viewer, sh, range(start, max(end, start)), day_, cov)
+        return SharedPage(items, len(sh), start), seen, handed
+
+    return _checked(store, compute)
 
 
 def shared_factories(store: GraphStore, viewer: Viewer, *, covenant_id: str | None = None,

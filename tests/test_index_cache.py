@@ -62,7 +62,7 @@ def _other_handle(store: GraphStore, request: pytest.FixtureRequest) -> GraphSto
 
 
 def test_answers_follow_a_write_made_through_another_handle(store: GraphStore, request: pytest.FixtureRequest) -> None:
-    """coBuyers and factoryLeverage check the index's version on the read they make anyway
+    """coBuyers, factoryLeverage and sharedFactories check the index's version on the read they make anyway
     (GraphStore.read_checked), not on a round trip of their own: an answer after another writer's
     commit is of the new version, including a company or factory the old index did not know."""
     d = dt.date(2026, 6, 30)
@@ -77,6 +77,8 @@ def test_answers_follow_a_write_made_through_another_handle(store: GraphStore, r
         == [("C2", 1)]
     assert core.factory_leverage(store, SECRETARIAT, factory_id="F1", as_of=d).buyer_count == 2  # type: ignore[union-attr]
     assert core.factory_leverage(store, SECRETARIAT, factory_id="F2", as_of=d) is None
+    page = core.shared_factories_page(store, SECRETARIAT, covenant_id="COV1", as_of=d, first=10)
+    assert [(r.factory.id, r.buyer_count) for r in page.items] == [("F1", 2)] and page.total == 1
     other = _other_handle(store, request)
     with other.writer() as w:
         w.merge_nodes("Company", [NodeRow("C3", {"name": "C3", "country": "NL", "kind": "brand"})])
@@ -90,3 +92,6 @@ def test_answers_follow_a_write_made_through_another_handle(store: GraphStore, r
     assert [c.company.id for c in core.co_buyers(store, SECRETARIAT, company_id="C3", as_of=d)] == ["C1", "C2"]
     assert core.factory_leverage(store, SECRETARIAT, factory_id="F1", as_of=d).buyer_count == 3  # type: ignore[union-attr]
     assert core.factory_leverage(store, SECRETARIAT, factory_id="F2", as_of=d).buyer_count == 2  # type: ignore[union-attr]
+    page = core.shared_factories_page(store, SECRETARIAT, covenant_id="COV1", as_of=d, first=10)
+    assert [(r.factory.id, r.buyer_count, [b.id for b in r.buyers]) for r in page.items] \
+        == [("F1", 3, ["C1", "C2", "C3"]), ("F2", 2, ["C1", "C2"])] and page.total == 2
