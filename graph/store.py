@@ -249,9 +249,11 @@ class GraphStore(abc.ABC):
     def read_checked(self, query: ReadQuery, **params: Any) -> tuple[list[dict[str, Any]], int]:
         """The rows of :meth:`read` and the store's :meth:`version` as seen by that read, so that a
         caller who computed on data of version V and sees V here knows its answer is V's (Neo4j
-        does both in one round trip)."""
+        does both in one round trip).  Here: the version before and after the read; when a write
+        came between them, -1, a version no answer was computed on."""
+        before = self.version()
         rows = self.read(query, **params)
-        return rows, self.version()
+        return rows, before if self.version() == before else -1
 
     def cache_dir(self) -> Path | None:
         """A folder where derived data (the leverage index) may be cached by version (None: none)."""

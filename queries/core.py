@@ -374,7 +374,8 @@ def _materialise(store: GraphStore, viewer: Viewer, sh: Shared, rows: range, as_
     fids = [idx.factories[int(sh.facs[i])] for i in rows]
     buyer_codes = {int(c) for i in rows for c in sh.buyers(i)}
     nodes, seen = nodes_by_ids_checked(store, {"Factory": fids,
-                                               "Company": [idx.companies[c] for c in sorted(buyer_codes)]})
+                                               "Company": [idx.companies[c] for c in sorted(buyer_codes)]},
+                                       idx.version)
     factories, companies = nodes["Factory"], nodes["Company"]
     others = _other_buyers(store, viewer, idx, as_of, covenant_id, fids)
     out = []
@@ -476,7 +477,8 @@ def _co_buyers(store: GraphStore, idx: LeverageIndex, viewer: Viewer, company_id
     others, starts, counts = np.unique(comp, return_index=True, return_counts=True)
     rank = np.lexsort((others, -counts))
     nodes, seen = nodes_by_ids_checked(store, {"Company": [idx.companies[int(c)] for c in others],
-                                              "Factory": [idx.factories[int(f)] for f in np.unique(fac)]})
+                                              "Factory": [idx.factories[int(f)] for f in np.unique(fac)]},
+                                       idx.version)
     if seen != idx.version:
         return [], seen, []
     companies, factories = nodes["Company"], nodes["Factory"]

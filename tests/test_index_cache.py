@@ -95,3 +95,37 @@ def test_answers_follow_a_write_made_through_another_handle(store: GraphStore, r
     page = core.shared_factories_page(store, SECRETARIAT, covenant_id="COV1", as_of=d, first=10)
     assert [(r.factory.id, r.buyer_count, [b.id for b in r.buyers]) for r in page.items] \
         == [("F1", 3, ["C1", "C2", "C3"]), ("F2", 2, ["C1", "C2"])] and page.total == 2
+
+
+def test_the_copy_of_companies_follows_a_write_made_through_another_handle(
+        store: GraphStore, request: pytest.FixtureRequest) -> None:
+    """An answer naming many companies serves them from a copy kept per store version
+    (imvo.queries.base.CACHED_LABELS): a company renamed or added by another writer is named as it
+    now is, in pages of shared factories and in coBuyers."""
+    from imvo.queries.base import CACHE_FROM
+    d = dt.date(2026, 6, 30)
+    many = [f"C{i:03d}" for i in range(CACHE_FROM + 6)]
+    with store.writer() as w:
+        w.merge_nodes("Covenant", [NodeRow("COV1", {"name": "Cov", "sector": "x", "signed_on": dt.date(2016, 1, 1)})])
+        w.merge_nodes("Company", [NodeRow(c, {"name": f"Old {c}", "country": "NL", "kind": "brand"}) for c in many])
+        w.merge_nodes("Factory", [NodeRow("F1", {"name": "Fa 1", "country": "BD"})])
+        w.merge_rels("PARTY_TO", "Company", "Covenant", [RelRow(c, "COV1", {"role": "signatory"}) for c in many])
+        w.merge_rels("SOURCES_FROM", "Company", "Factory",
+                     [RelRow(c, "F1", {"disclosure": "public", "since": dt.date(2020, 1, 1)}) for c in many])
+
+    def names() -> tuple[list[str | None], list[str | None]]:
+        page = core.shared_factories_page(store, SECRETARIAT, covenant_id="COV1", as_of=d, first=1)
+        co = core.co_buyers(store, SECRETARIAT, company_id="C000", as_of=d)
+        return [b.name for b in page.items[0].buyers], [c.company.name for c in co]
+
+    shared, co = names()
+    assert shared == [f"Old {c}" for c in many] and co == [f"Old {c}" for c in many[1:]]
+    other = _other_handle(store, request)
+    with other.writer() as w:
+        w.merge_nodes("Company", [NodeRow("C005", {"name": "New name"}), NodeRow("C999", {"name": "Newcomer"})])
+        w.merge_rels("PARTY_TO", "Company", "Covenant", [RelRow("C999", "COV1", {"role": "signatory"})])
+        w.merge_rels("SOURCES_FROM", "Company", "Factory",
+                     [RelRow("C999", "F1", {"disclosure": "public", "since": dt.date(2020, 1, 1)})])
+    shared, co = names()
+    expected = ["New name" if c == "C005" else f"Old {c}" for c in many] + ["Newcomer"]
+    assert shared == expected and co == expected[1:]
