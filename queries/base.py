@@ -88,62 +88,39 @@ def nodes_by_ids_checked(store: GraphStore, wanted: dict[str, Sequence[str]],
     """:func:`nodes_by_ids` and the store's version as that read saw it (one round trip on Neo4j).
 
     ``expected``: the version the caller's answer was computed on (its leverage index's).  Then the
-    labels of :data:`CACHED_LABELS` are served from a copy of all their nodes kept per store version
-    (made when an answer names many of them, e.g. the buyers of a page of shared factories), and the
-    returned version is one the caller must see equal to ``expected`` to accept the answer: a copy of
-    another version is never used for an accepted answer."""
+    nodes of :data:`CACHED_LABELS` that an earlier answer of that version read are served from a copy
+    kept per store version, and only the others are read; the copy is never used for an answer of
+    another version (the caller accepts its answer only when the returned version is ``expected``)."""
     lists = {label: list(dict.fromkeys(ids)) for label, ids in wanted.items()}
     out: dict[str, dict[str, Node]] = {label: {} for label in lists}
-    stale: int | None = None
+    copies: dict[str, dict[str, Node]] = {}
     if expected is not None:
+        with _COPIES_GUARD:
+            held = _COPIES.get(store)
+            if held is None or held[0] != expected:
+                held = (expected, {label: {} for label in CACHED_LABELS})
+                _COPIES[store] = held
+        copies = held[1]
         for label in CACHED_LABELS:
-            ids = lists.get(label)
-            if not ids:
-                continue
-            copy = _copy_of(store, label, expected, build=len(ids) >= CACHE_FROM)
-            if copy is None:
-                continue
-            version, nodes = copy
-            if version != expected:
-                stale = version
-            out[label] = {i: nodes[i] for i in ids if i in nodes}
-            lists[label] = []
+            copy = copies[label]
+            if lists.get(label):
+                out[label] = {i: copy[i] for i in lists[label] if i in copy}
+                lists[label] = [i for i in lists[label] if i not in copy]
     labels = tuple(label for label, ids in lists.items() if ids)
     if not labels:
-        return out, stale if stale is not None else store.version()
+        return out, store.version()
     rows, version = store.read_checked(_nodes_many_query(labels),
                                        **{f"ids{k}": lists[label] for k, label in enumerate(labels)})
     for r in rows:
         out[r["l"]][r["n"]["id"]] = Node.of(r["l"], r["n"])
-    return out, stale if stale is not None else version
+    if expected is not None and version == expected:
+        for label in CACHED_LABELS:
+            if lists.get(label):
+                copies[label].update(out[label])        # (dict updates are atomic under the GIL)
+    return out, version
 
 
-CACHED_LABELS = ("Company",)   # few (thousands at 1M factories), named by almost every leverage answer
-CACHE_FROM = 64                # an answer naming this many of them makes the copy (one read of them all)
+CACHED_LABELS = ("Company",)   # few (tens of thousands at 1M factories), named by almost every leverage answer
 
-_COPIES: weakref.WeakKeyDictionary[GraphStore, dict[str, tuple[int, dict[str, Node]]]] = weakref.WeakKeyDictionary()
+_COPIES: weakref.WeakKeyDictionary[GraphStore, tuple[int, dict[str, dict[str, Node]]]] = weakref.WeakKeyDictionary()
 _COPIES_GUARD = threading.Lock()
-
-
-@cache
-def _all_nodes_query(label: str) -> ReadQuery:
-    node_type(label)
-    return ReadQuery(f"all_{label}", f"MATCH (n:{label}) RETURN n {{.*}} AS n",
-                     lambda view, label_=label: [{"n": n} for n in view.nodes(label_)])
-
-
-def _copy_of(store: GraphStore, label: str, expected: int, build: bool) -> tuple[int, dict[str, Node]] | None:
-    """(version, {id: Node}) of every ``label`` node: the copy of ``expected`` when there is one, else
-    (``build``) a new copy with the version its read saw, else None."""
-    with _COPIES_GUARD:
-        copy = _COPIES.get(store, {}).get(label)
-    if copy is not None and copy[0] == expected:
-        return copy
-    if not build:
-        return None
-    rows, version = store.read_checked(_all_nodes_query(label))
-    copy = (version, {r["n"]["id"]: Node.of(label, r["n"]) for r in rows})
-    if rows:                # (an empty read's version is read after it: never kept)
-        with _COPIES_GUARD:
-            _COPIES.setdefault(store, {})[label] = copy
-    return copy
