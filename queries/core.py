@@ -376,6 +376,8 @@ def _materialise(store: GraphStore, viewer: Viewer, sh: Shared, rows: range, as_
     nodes, seen = nodes_by_ids_checked(store, {"Factory": fids,
                                                "Company": [idx.companies[c] for c in sorted(buyer_codes)]},
                                        idx.version)
+    if seen != idx.version:                 # the store moved on (a node may be gone): _checked recomputes
+        return [], seen, []
     factories, companies = nodes["Factory"], nodes["Company"]
     others = _other_buyers(store, viewer, idx, as_of, covenant_id, fids)
     out = []
@@ -479,7 +481,7 @@ def _co_buyers(store: GraphStore, idx: LeverageIndex, viewer: Viewer, company_id
     nodes, seen = nodes_by_ids_checked(store, {"Company": [idx.companies[int(c)] for c in others],
                                               "Factory": [idx.factories[int(f)] for f in np.unique(fac)]},
                                        idx.version)
-    if seen != idx.version:
+    if seen != idx.version:                 # the store moved on (a node may be gone): _checked recomputes
         return [], seen, []
     companies, factories = nodes["Company"], nodes["Factory"]
     out = []
@@ -517,10 +519,10 @@ def _factory_leverage(store: GraphStore, idx: LeverageIndex, viewer: Viewer, fac
     signatory = buyers[sig[buyers]]
     share = _combined(idx.l_share[pos[sig[comps]]])
     nodes = nodes_by_ids(store, {"Company": [idx.companies[int(c)] for c in buyers], "Factory": [factory_id]})
-    names, factory = nodes["Company"], nodes["Factory"][factory_id]
     rows, seen = store.read_checked(CONTEXT, ids=[factory_id], as_of=as_of, risk=None)
-    if seen != idx.version:
+    if seen != idx.version:                 # the store moved on (a node may be gone): _checked recomputes
         return None, seen, []
+    names, factory = nodes["Company"], nodes["Factory"][factory_id]
     ctx = _context_of(store, rows, None, seen)[factory_id]
     other = _other_buyers(store, viewer, idx, as_of, None, [factory_id]).get(factory_id)
     return (FactoryLeverage(factory, [names[idx.companies[int(c)]] for c in buyers],

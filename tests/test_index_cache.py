@@ -129,3 +129,29 @@ def test_the_copy_of_companies_follows_a_write_made_through_another_handle(
     shared, co = names()
     expected = ["New name" if c == "C005" else f"Old {c}" for c in many] + ["Newcomer"]
     assert shared == expected and co == expected[1:]
+
+
+def test_a_factory_deleted_by_another_handle_is_not_named(store: GraphStore, request: pytest.FixtureRequest) -> None:
+    """The index this process last used still knows a factory another writer has deleted (e.g. two
+    nodes merged): its answers are recomputed on the new version, never fail on the missing node."""
+    d = dt.date(2026, 6, 30)
+    with store.writer() as w:
+        w.merge_nodes("Covenant", [NodeRow("COV1", {"name": "Cov", "sector": "x", "signed_on": dt.date(2016, 1, 1)})])
+        w.merge_nodes("Company", [NodeRow(c, {"name": c, "country": "NL", "kind": "brand"}) for c in ("C1", "C2")])
+        w.merge_nodes("Factory", [NodeRow(f, {"name": f, "country": "BD"}) for f in ("F1", "F2")])
+        w.merge_rels("PARTY_TO", "Company", "Covenant", [RelRow(c, "COV1", {"role": "signatory"}) for c in ("C1", "C2")])
+        w.merge_rels("SOURCES_FROM", "Company", "Factory",
+                     [RelRow(c, f, {"disclosure": "public", "since": dt.date(2020, 1, 1)})
+                      for c in ("C1", "C2") for f in ("F1", "F2")])
+    page = core.shared_factories_page(store, SECRETARIAT, covenant_id="COV1", as_of=d)
+    assert [r.factory.id for r in page.items] == ["F1", "F2"]
+    assert [c.shared_count for c in core.co_buyers(store, SECRETARIAT, company_id="C1", as_of=d)] == [2]
+    assert core.factory_leverage(store, SECRETARIAT, factory_id="F2", as_of=d) is not None
+    other = _other_handle(store, request)
+    with other.writer() as w:
+        w.delete_nodes("Factory", ["F2"])
+    page = core.shared_factories_page(store, SECRETARIAT, covenant_id="COV1", as_of=d)
+    assert [r.factory.id for r in page.items] == ["F1"] and page.total == 1
+    assert [(c.company.id, c.shared_count) for c in core.co_buyers(store, SECRETARIAT, company_id="C1", as_of=d)] \
+        == [("C2", 1)]
+    assert core.factory_leverage(store, SECRETARIAT, factory_id="F2", as_of=d) is None
