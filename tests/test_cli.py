@@ -157,7 +157,10 @@ def test_a_load_killed_halfway_then_rerun_completes_without_duplicates(cli_env: 
                                                                        tmp_path: Path) -> None:
     from support.synthetic import generate
     ds = tmp_path / "big"
-    generate(ds, factories=6000, links=20000, seed=3)
+    # embedded is killed after a fixed second: big enough that the load takes ~3 s (6,000 factories
+    # took 1.2 s with the process start, too close to that second to be interrupted reliably)
+    embedded = cli_env["IMVO_STORE"] == "embedded"
+    generate(ds, factories=24000 if embedded else 6000, links=80000 if embedded else 20000, seed=3)
     proc = subprocess.Popen([*IMVO, "ingest", str(ds)], env=cli_env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # kill it while it writes: on Neo4j once the first batches are in, embedded after reading started
