@@ -73,19 +73,28 @@ def _pairs(labels: tuple[str, ...], lists: dict[str, list[str]]) -> list[list[An
     return [[k, i] for k, label in enumerate(labels) for i in lists[label]]
 
 
-def nodes_by_ids(store: GraphStore, wanted: dict[str, Sequence[str]]) -> dict[str, dict[str, Node]]:
-    """{label: {id: Node}} for the ids of several labels that exist, in one round trip."""
-    lists = {label: list(dict.fromkeys(ids)) for label, ids in wanted.items()}
-    out: dict[str, dict[str, Node]] = {label: {} for label in lists}
+def _distinct(wanted: dict[str, Sequence[str]]) -> tuple[dict[str, list[str]], dict[str, dict[str, Node]]]:
+    """Each label's ids without repeats, and an empty answer for every label."""
+    return {label: list(dict.fromkeys(ids)) for label, ids in wanted.items()}, {label: {} for label in wanted}
+
+
+def _read_many(store: GraphStore, lists: dict[str, list[str]], out: dict[str, dict[str, Node]],
+               checked: bool) -> int | None:
+    """Read the listed nodes (one round trip) into ``out``; the version that read saw when ``checked``."""
     labels = tuple(label for label, ids in lists.items() if ids)
     if not labels:
-        return out
-    if len(labels) == 1:
-        out[labels[0]] = nodes_by_id(store, labels[0], lists[labels[0]])
-        return out
-    rows = store.read(_nodes_many_query(labels), pairs=_pairs(labels, lists))
+        return store.version() if checked else None
+    query, pairs = _nodes_many_query(labels), _pairs(labels, lists)
+    rows, version = store.read_checked(query, pairs=pairs) if checked else (store.read(query, pairs=pairs), None)
     for r in rows:
         out[r["l"]][r["n"]["id"]] = Node.of(r["l"], r["n"])
+    return version
+
+
+def nodes_by_ids(store: GraphStore, wanted: dict[str, Sequence[str]]) -> dict[str, dict[str, Node]]:
+    """{label: {id: Node}} for the ids of several labels that exist, in one round trip."""
+    lists, out = _distinct(wanted)
+    _read_many(store, lists, out, checked=False)
     return out
 
 
@@ -97,8 +106,7 @@ def nodes_by_ids_checked(store: GraphStore, wanted: dict[str, Sequence[str]],
     nodes of :data:`CACHED_LABELS` that an earlier answer of that version read are served from a copy
     kept per store version, and only the others are read; the copy is never used for an answer of
     another version (the caller accepts its answer only when the returned version is ``expected``)."""
-    lists = {label: list(dict.fromkeys(ids)) for label, ids in wanted.items()}
-    out: dict[str, dict[str, Node]] = {label: {} for label in lists}
+    lists, out = _distinct(wanted)
     copies: dict[str, dict[str, Node]] = {}
     if expected is not None:
         with _COPIES_GUARD:
@@ -107,21 +115,16 @@ def nodes_by_ids_checked(store: GraphStore, wanted: dict[str, Sequence[str]],
                 held = (expected, {label: {} for label in CACHED_LABELS})
                 _COPIES[store] = held
         copies = held[1]
-        for label in CACHED_LABELS:
-            copy = copies[label]
+        for label, copy in copies.items():
             if lists.get(label):
                 out[label] = {i: copy[i] for i in lists[label] if i in copy}
                 lists[label] = [i for i in lists[label] if i not in copy]
-    labels = tuple(label for label, ids in lists.items() if ids)
-    if not labels:
-        return out, store.version()
-    rows, version = store.read_checked(_nodes_many_query(labels), pairs=_pairs(labels, lists))
-    for r in rows:
-        out[r["l"]][r["n"]["id"]] = Node.of(r["l"], r["n"])
-    if expected is not None and version == expected:
-        for label in CACHED_LABELS:
+    version = _read_many(store, lists, out, checked=True)
+    assert version is not None
+    if version == expected:
+        for label, copy in copies.items():
             if lists.get(label):
-                copies[label].update(out[label])        # (dict updates are atomic under the GIL)
+                copy.update(out[label])                 # (dict updates are atomic under the GIL)
     return out, version
 
 

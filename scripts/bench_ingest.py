@@ -33,13 +33,14 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))   # tests/support: the generator, headless Chromium, the server runner
 
 from imvo.graph.embedded import FILE_NAME, EmbeddedStore
 from imvo.graph.neo4j_store import Neo4jStore, make_driver
+from imvo.graph.store import GraphStore
 
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "imvo-bench"
 RESULTS = ROOT / "bench-results"
@@ -63,6 +64,9 @@ def dataset(work: Path, factories: int, links: int, seed: int = 7) -> Path:
     done.write_text(want)
     log(f"generated {folder} in {time.perf_counter() - t:.1f} s: {counts}")
     return folder
+
+
+S = TypeVar("S", bound=GraphStore)
 
 
 def log(msg: str) -> None:
@@ -97,6 +101,21 @@ def neo4j_server(home: Path, heap: str, pagecache: str, fresh: bool = False) -> 
 def open_neo4j(uri: str, cls: type[Neo4jStore] = Neo4jStore) -> Neo4jStore:
     driver = make_driver(uri, os.environ.get("NEO4J_USER", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""))
     return cls(driver, os.environ.get("NEO4J_DATABASE", "neo4j"), uri)
+
+
+def loaded(store: S, folder: Path, links: int) -> S:
+    """``store`` holding the dataset in ``folder``: loaded (in this process, the canonical loader) unless
+    it already holds its ``links`` sourcing links."""
+    from imvo.ingest.canonical import ingest_dir
+
+    if store.counts().rels.get("SOURCES_FROM") != links:
+        log(f"loading {store.describe()} ...")
+        t = time.perf_counter()
+        store.clear()
+        result = ingest_dir(store, folder)
+        assert not result.rejects, result.rejects[:3]
+        log(f"loaded in {time.perf_counter() - t:.0f} s")
+    return store
 
 
 def proc_peak_rss_mb(pid: int | None) -> float | None:

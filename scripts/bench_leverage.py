@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_ingest import DEFAULT_WORK, dataset, log, machine, neo4j_server, open_neo4j, table, write_results
+from bench_ingest import DEFAULT_WORK, dataset, loaded, log, machine, neo4j_server, open_neo4j, table, write_results
 
 from imvo.graph.embedded import EmbeddedStore
 from imvo.graph.neo4j_store import Neo4jStore
@@ -301,29 +301,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     log(f"floor: read {len(floor.fac)} links from CSV in {floor.read_s:.1f} s")
     results: dict[str, Any] = {"machine": machine(), "factories": a.factories, "links": a.links, "seed": a.seed,
                                "floor_read_s": floor.read_s, "backends": {}}
-    from imvo.ingest.canonical import ingest_dir
     for backend in a.backends.split(","):
         t0 = os.getloadavg()
         if backend == "embedded":
             data = a.work / f"f{a.factories}-l{a.links}" / "embedded"
-            store: GraphStore = EmbeddedStore(data)
-            if store.counts().rels["SOURCES_FROM"] != a.links:
-                log(f"loading the embedded store {data} ...")
-                t = time.perf_counter()
-                store.clear()
-                ingest_dir(store, folder)
-                log(f"loaded in {time.perf_counter() - t:.0f} s")
+            store: GraphStore = loaded(EmbeddedStore(data), folder, a.links)
             results["backends"][backend] = run(store, floor, a.calls, a.seed)
         else:
             home = a.work / f"f{a.factories}-l{a.links}" / "neo4j-home"
             with neo4j_server(home, a.heap, a.pagecache) as server:
-                store = open_neo4j(server["uri"])
-                if store.counts().rels["SOURCES_FROM"] != a.links:
-                    log("loading Neo4j (batched MERGE) ...")
-                    t = time.perf_counter()
-                    store.clear()
-                    ingest_dir(store, folder)
-                    log(f"loaded in {time.perf_counter() - t:.0f} s")
+                store = loaded(open_neo4j(server["uri"]), folder, a.links)
                 results["backends"][backend] = run(store, floor, a.calls, a.seed)
                 store.close()
         results["backends"][backend]["_load"] = [t0, os.getloadavg()]

@@ -46,10 +46,20 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
-from bench_ingest import DEFAULT_WORK, RESULTS, dataset, log, machine, neo4j_server, open_neo4j, table, write_results
+from bench_ingest import (
+    DEFAULT_WORK,
+    RESULTS,
+    dataset,
+    loaded,
+    log,
+    machine,
+    neo4j_server,
+    open_neo4j,
+    table,
+    write_results,
+)
 
 from imvo.graph.embedded import EmbeddedStore
-from imvo.graph.store import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "bench-secretariat"
@@ -266,44 +276,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def embedded_store(work: Path, folder: Path, factories: int, links: int) -> EmbeddedStore:
-    """The dataset in an embedded store of its own under ``work`` (loaded once, reopened after)."""
-    from imvo.ingest.canonical import ingest_dir
-
-    data = work / f"f{factories}-l{links}" / "limits-embedded"
-    marker = data / "loaded-from"
-    if not (marker.is_file() and marker.read_text() == str(folder)):
-        t = time.perf_counter()
-        marker.unlink(missing_ok=True)
-        store = EmbeddedStore(data)
-        store.clear()
-        result = ingest_dir(store, folder)
-        assert not result.rejects, result.rejects[:3]
-        marker.write_text(str(folder))
-        log(f"embedded store loaded in {time.perf_counter() - t:.1f} s")
-    return EmbeddedStore(data)
-
-
-def neo4j_loaded(uri: str, folder: Path, home: Path | None) -> GraphStore:
-    """The Neo4j at ``uri`` holding the dataset (loaded unless ``home`` records it was)."""
-    from imvo.ingest.canonical import ingest_dir
-
-    store = open_neo4j(uri)
-    marker = home / "loaded-from" if home else None
-    if marker and marker.is_file() and marker.read_text() == str(folder):
-        return store
-    t = time.perf_counter()
-    if marker:
-        marker.unlink(missing_ok=True)
-    store.clear()
-    result = ingest_dir(store, folder)
-    assert not result.rejects, result.rejects[:3]
-    if marker:
-        marker.write_text(str(folder))
-    log(f"Neo4j loaded in {time.perf_counter() - t:.1f} s")
-    return store
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -333,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = _free_port()
         log(f"{backend}, {args.factories:,} factories ...")
         if backend == "embedded":
-            store = embedded_store(args.work, folder, args.factories, links)
+            store = loaded(EmbeddedStore(args.work / f"f{args.factories}-l{links}" / "limits-embedded"), folder, links)
             env = {**base_env, "IMVO_STORE": "embedded", "IMVO_DATA_DIR": str(store.data_dir)}
             proc = serve(env, port)
             try:
@@ -344,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             home = args.work / f"f{args.factories}-l{links}" / "neo4j"
             with neo4j_server(home, args.heap, args.pagecache) as server:
-                store = neo4j_loaded(server["uri"], folder, home if server["started_here"] else None)
+                store = loaded(open_neo4j(server["uri"]), folder, links)
                 store.close()
                 env = {**base_env, "IMVO_STORE": "neo4j", "NEO4J_URI": server["uri"]}
                 proc = serve(env, port)
